@@ -1,0 +1,176 @@
+import type { KeygateConfig } from './config-types.js';
+import type { AuditHook } from './audit-log.js';
+import type { ApiKey, KeyStatus } from './key-view.js';
+import type {
+  ActorRef,
+  Awaitable,
+  Clock,
+  EventBus,
+  KeygateStorage,
+  Notifier,
+  RateLimitPolicy,
+  RateLimitState,
+} from './types.js';
+
+/**
+ * Who is calling a management operation, as the host knows them. The host
+ * decides the role (from its own users and sessions); keygate decides what
+ * the role may do.
+ */
+export interface Actor {
+  id: string;
+  tenantId: string;
+  /** One role or several; permissions are their union. */
+  role?: string | readonly string[];
+  /**
+   * Explicit permissions instead of a role, e.g. an API key acting on the
+   * management API carries its `keys:*` scopes here. Wildcards as in scopes.
+   */
+  permissions?: readonly string[];
+  type?: ActorRef['type'];
+  /** Request context, copied into audit events. */
+  ip?: string;
+  userAgent?: string;
+  requestId?: string;
+}
+
+/** Input of {@link KeyManager.create}. */
+export interface CreateKeyInput {
+  /** Required; trimmed; 1 to 32 characters. */
+  name: string;
+  /** One of the configured environments; default `defaultEnvironment`. */
+  environment?: string;
+  scopes?: string[];
+  /** ISO 8601, epoch ms, or `null` for never. Default: now + `keyExpirationTime`, or never. */
+  expiresAt?: string | number | null;
+  /** Lifetime from now, instead of `expiresAt`. */
+  expiresIn?: number | string;
+  ipAllowlist?: string[];
+  /** The key's own limit; `null` for none; absent: `rateLimitThreshold`. */
+  rateLimit?: RateLimitPolicy | null;
+  metadata?: Record<string, unknown>;
+  /** The host's user or service the key acts for. */
+  ownerId?: string;
+  /** Whether `rotateDue()` rotates this key. Default: true when `rotationInterval` is set. */
+  autoRotate?: boolean;
+}
+
+/** Input of {@link KeyManager.update}: any subset. */
+export interface UpdateKeyInput {
+  name?: string;
+  scopes?: string[];
+  expiresAt?: string | number | null;
+  ipAllowlist?: string[];
+  rateLimit?: RateLimitPolicy | null;
+  metadata?: Record<string, unknown>;
+  enabled?: boolean;
+  autoRotate?: boolean;
+}
+
+/** Input of {@link KeyManager.rotate}. */
+export interface RotateKeyInput {
+  /** How long the old secret keeps working. Default `rotationGracePeriod`. At most 30 days. */
+  gracePeriod?: number | string;
+}
+
+/** A key with its secret: returned once, by create and rotate. */
+export interface IssuedKey {
+  key: ApiKey;
+  /** The full key to give to the client. Shown once unless server-side storage is on. */
+  secret: string;
+}
+
+/** Filters of {@link KeyManager.list}. */
+export interface ListKeysQuery {
+  environment?: string;
+  status?: KeyStatus;
+  /** 1 to 100; default 20. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** Stable verification outcomes. */
+export type VerifyCode =
+  | 'VALID'
+  | 'INVALID_FORMAT'
+  | 'NOT_FOUND'
+  | 'EXPIRED'
+  | 'REVOKED'
+  | 'DISABLED'
+  | 'INSUFFICIENT_SCOPE'
+  | 'IP_NOT_ALLOWED'
+  | 'RATE_LIMITED';
+
+/** Options of {@link KeyManager.verify}. */
+export interface VerifyOptions {
+  /** Scopes the route needs. */
+  scopes?: readonly string[];
+  /** `all` (default): every scope; `any`: at least one. */
+  scopeMode?: 'all' | 'any';
+  /** Client address, as the host's trusted-proxy setting sees it. */
+  ip?: string;
+  /** Tokens this call takes from the key's bucket. Default 1. */
+  cost?: number;
+  /**
+   * `record` (default): count the request in usage now, as an error unless
+   * valid. `defer`: the caller will call {@link KeyManager.recordRequest}
+   * when it knows the response status (the HTTP middleware does).
+   */
+  usage?: 'record' | 'defer';
+  userAgent?: string;
+  requestId?: string;
+}
+
+/** Outcome of a verification. Never an exception for a bad key. */
+export interface VerifyResult {
+  valid: boolean;
+  code: VerifyCode;
+  /**
+   * The key's public data, present only when the presented secret matched
+   * (so VALID, and INSUFFICIENT_SCOPE, IP_NOT_ALLOWED, RATE_LIMITED,
+   * EXPIRED, REVOKED, DISABLED). Never for INVALID_FORMAT or NOT_FOUND.
+   */
+  key?: ApiKey;
+  /** Bucket state after this call, when a limit applies. */
+  rateLimit?: RateLimitState;
+  /** Policy of that bucket. */
+  rateLimitPolicy?: RateLimitPolicy;
+  /** Milliseconds to wait, for RATE_LIMITED. */
+  retryAfterMs?: number;
+  /** Scopes the route asked for and the key lacks, for INSUFFICIENT_SCOPE. */
+  missingScopes?: string[];
+}
+
+/** A rotated key's new secret, handed to the delivery hook by `rotateDue()`. */
+export interface RotatedKeyDelivery {
+  key: ApiKey;
+  secret: string;
+  /** When the old secret stops working. */
+  previousKeyExpiresAt?: string;
+}
+
+/** Logger for background failures. `console` fits. Receives no secrets. */
+export interface Logger {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Everything a host passes to build a {@link KeyManager}. Only `config` is commonly set. */
+export interface KeyManagerOptions {
+  config?: KeygateConfig;
+  /** Default: in-memory storage (lost on restart). */
+  storage?: KeygateStorage;
+  /** Default: in-memory token buckets. */
+  rateLimiter?: import('./types.js').RateLimiter;
+  /** Cross-instance cache invalidation. Default: none (single process). */
+  eventBus?: EventBus;
+  notifier?: Notifier;
+  clock?: Clock;
+  logger?: Logger;
+  hooks?: {
+    /** Every recorded audit event. */
+    onAudit?: AuditHook;
+    /** New secrets from automated rotation, for delivery to their owners. */
+    onRotated?: (delivery: RotatedKeyDelivery) => Awaitable<void>;
+  };
+}

@@ -1,0 +1,838 @@
+import { randomUUID } from 'node:crypto';
+import { AuditLog, type AuditInput } from './audit-log.js';
+import { resolveConfig } from './config.js';
+import type { ResolvedConfig } from './config-types.js';
+import { parseDuration } from './duration.js';
+import {
+  BackendError,
+  ConfigError,
+  type FieldIssue,
+  ForbiddenError,
+  KeygateError,
+  KeyNotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+} from './errors.js';
+import { createArgon2idHasher, createHasherChain, createSha256Hasher, hashForCache } from './hashing.js';
+import { ipMatcherFor, validateCidrs } from './ip-allowlist.js';
+import { generateKey, KEY_ID_LENGTH, parseKey } from './key-format.js';
+import { normalizeKeyName } from './key-name.js';
+import { type ApiKey, keyStatus, toApiKey } from './key-view.js';
+import { decodeJwt } from 'jose';
+import { createJwtCodec, type JwtCodec, looksLikeJwt } from './jwt.js';
+import type {
+  Actor,
+  CreateKeyInput,
+  IssuedKey,
+  KeyManagerOptions,
+  ListKeysQuery,
+  Logger,
+  RotateKeyInput,
+  RotatedKeyDelivery,
+  UpdateKeyInput,
+  VerifyCode,
+  VerifyOptions,
+  VerifyResult,
+} from './manager-types.js';
+import { createMemoryRateLimiter } from './memory-rate-limiter.js';
+import { createAuthorizer, PERMISSIONS, type Permission } from './rbac.js';
+import { randomBase62 } from './random.js';
+import { createKeyInputSchema, rotateKeyInputSchema, updateKeyInputSchema } from './schemas.js';
+import { hasScopes, scopeGrants, validateScopes } from './scopes.js';
+import { createSecretBox, type SecretBox } from './secret-box.js';
+import { encodeCursor } from './stores/cursor.js';
+import { createMemoryStorage } from './stores/memory-storage.js';
+import type {
+  ActorRef,
+  AuditEvent,
+  AuditQuery,
+  Clock,
+  Hasher,
+  InvalidationMessage,
+  KeygateStorage,
+  KeyRecord,
+  Page,
+  RateLimiter,
+  UsageBucket,
+  UsageSummary,
+} from './types.js';
+import { utcDay, UsageTracker } from './usage-tracker.js';
+import { compileValidator } from './validation.js';
+import { type SecretMatch, VerifiedKeyCache } from './verified-key-cache.js';
+
+const validateCreate = compileValidator(createKeyInputSchema);
+const validateUpdate = compileValidator(updateKeyInputSchema);
+const validateRotate = compileValidator(rotateKeyInputSchema);
+
+const MAX_METADATA_BYTES = 8192;
+const MAX_GRACE_MS = 30 * 24 * 3600 * 1000;
+const MAX_USAGE_DAYS = 366;
+const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * The one object a host creates: it issues, verifies and manages API keys.
+ *
+ * Construction validates the configuration and the supplied dependencies and
+ * throws a {@link ConfigError} that names what is wrong. Every management
+ * method takes an {@link Actor} and checks its permission; `verify` takes the
+ * presented key and returns a result with a stable code.
+ */
+export class KeyManager {
+  readonly config: ResolvedConfig;
+  readonly storage: KeygateStorage;
+  readonly rateLimiter: RateLimiter;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #hasher: Hasher & { needsRehash(encoded: string): boolean };
+  /** Hasher for JWT-mode tokens: they are long, signed and unguessable, so a fast digest fits. */
+  readonly #tokenHasher: Hasher;
+  readonly #authorizer: ReturnType<typeof createAuthorizer>;
+  readonly #cache: VerifiedKeyCache;
+  readonly #audit: AuditLog;
+  readonly #usage: UsageTracker;
+  readonly #secretBox: SecretBox | undefined;
+  readonly #jwt: Promise<JwtCodec> | undefined;
+  readonly #globalIp: (ip: string | undefined) => boolean;
+  readonly #origin = randomUUID();
+  readonly #options: KeyManagerOptions;
+  #unsubscribe: Promise<(() => unknown) | undefined> | undefined;
+  #closed = false;
+
+  constructor(options: KeyManagerOptions = {}) {
+    this.#options = options;
+    this.config = resolveConfig(options.config);
+    this.storage = options.storage ?? createMemoryStorage();
+    this.rateLimiter = options.rateLimiter ?? createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? console;
+    checkDependencies(options, this.storage, this.rateLimiter);
+
+    const c = this.config;
+    const sha = createSha256Hasher({ digest: c.hmacAlgorithm, ...(c.pepper ? { pepper: c.pepper } : {}) });
+    const argon = createArgon2idHasher({ ...c.argon2, ...(c.pepper ? { pepper: c.pepper } : {}) });
+    this.#hasher = c.hasher === 'argon2id' ? createHasherChain(argon, sha) : createHasherChain(sha, argon);
+    this.#tokenHasher = sha;
+    this.#authorizer = createAuthorizer(c.roles);
+    this.#cache = new VerifiedKeyCache({ ttlMs: c.cache.ttlMs, maxEntries: c.cache.maxEntries });
+    const onError = (context: string) => (error: unknown) =>
+      this.#logger.error(`keygate: ${context} failed`, { error: error instanceof Error ? error.message : String(error) });
+    this.#audit = new AuditLog(
+      this.storage.audit,
+      c.auditLevel,
+      this.#clock,
+      options.hooks?.onAudit ? [options.hooks.onAudit] : [],
+      onError('audit write'),
+      c.usageFlushMs,
+    );
+    this.#usage = new UsageTracker(this.storage.usage, c.usageFlushMs, onError('usage write'));
+    this.#secretBox = c.storeSecretsServerSide ? createSecretBox(c.masterKeys) : undefined;
+    if (c.tokenType === 'jwt' && c.jwt) {
+      this.#jwt = createJwtCodec(c.jwt, { clock: this.#clock });
+      // Surface bad key material early in logs; calls that need the codec rethrow it.
+      this.#jwt.catch(onError('JWT key import'));
+    }
+    this.#globalIp = ipMatcherFor(c.allowedIpRange);
+    if (options.eventBus) {
+      const bus = options.eventBus;
+      this.#unsubscribe = Promise.resolve(bus.subscribe((m) => this.#onInvalidation(m))).catch((error: unknown) => {
+        onError('event bus subscribe')(error);
+        return undefined;
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  /**
+   * Checks a presented key. Never throws for a bad key: the result carries a
+   * stable code. Throws a `KeygateError` only when a backend fails
+   * (`STORAGE_UNAVAILABLE`), which is not a verdict on the key.
+   */
+  async verify(presented: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    if (!this.config.enabled) return { valid: false, code: 'DISABLED' };
+    if (typeof presented !== 'string') return this.#reject('INVALID_FORMAT', undefined, options);
+    const now = this.#clock.now();
+
+    let keyId: string;
+    let isJwt = false;
+    if (this.#jwt !== undefined && looksLikeJwt(presented)) {
+      isJwt = true;
+      // A token seen and fully checked before is in the cache under its claimed id; skip the signature check then.
+      const claimed = unverifiedJwtId(presented);
+      if (claimed !== undefined && this.#cache.lookup(claimed, hashForCache(presented)) !== undefined) {
+        keyId = claimed;
+      } else {
+        const outcome = await (await this.#jwt).verify(presented);
+        if (!outcome.ok) return this.#reject(outcome.reason === 'EXPIRED' ? 'EXPIRED' : 'INVALID_FORMAT', undefined, options);
+        keyId = outcome.keyId;
+      }
+    } else {
+      const parsed = parseKey(presented);
+      if (parsed === undefined) return this.#reject('INVALID_FORMAT', undefined, options);
+      keyId = parsed.keyId;
+    }
+
+    const presentedHash = hashForCache(presented);
+    const hit = this.#cache.lookup(keyId, presentedHash);
+    let record: KeyRecord;
+    let view: ApiKey;
+    let match: SecretMatch;
+    if (hit !== undefined) {
+      record = hit.entry.record;
+      view = hit.entry.view;
+      match = hit.match;
+    } else {
+      const found = await this.#verifySecret(presented, keyId, isJwt, now, options);
+      if ('code' in found) return found;
+      ({ record, match } = found);
+      view = toApiKey(record, now);
+      this.#cache.remember(record, view, presentedHash, match);
+    }
+    return this.#checkState(record, view, match, now, options);
+  }
+
+  /**
+   * Counts a request made with a key verified with `usage: 'defer'`, once
+   * the response status is known. Batched; never blocks.
+   */
+  recordRequest(key: Pick<ApiKey, 'id' | 'tenantId'>, isError: boolean): void {
+    this.#usage.record(key.id, key.tenantId, isError, this.#clock.now());
+  }
+
+  async #verifySecret(
+    presented: string,
+    keyId: string,
+    isJwt: boolean,
+    now: number,
+    options: VerifyOptions,
+  ): Promise<{ record: KeyRecord; match: SecretMatch } | VerifyResult> {
+    if (this.#cache.isMissing(keyId)) return this.#reject('NOT_FOUND', undefined, options);
+    const failBucket = `fail:${keyId}`;
+    const failPolicy = this.config.failedVerificationLimit;
+    // Checked before hashing so that guessing secrets for one key id cannot burn CPU on argon2.
+    const budget = await this.rateLimiter.consume(failBucket, failPolicy, 0);
+    if (budget.remaining < 1) {
+      return this.#reject('RATE_LIMITED', undefined, options, { retryAfterMs: Math.max(1, budget.resetAt - now) });
+    }
+    const record = await this.#load(keyId);
+    if (record === undefined) {
+      this.#cache.rememberMissing(keyId);
+      return this.#reject('NOT_FOUND', undefined, options);
+    }
+    const hasher = isJwt ? this.#tokenHasher : this.#hasher;
+    let match: SecretMatch | undefined;
+    if (await hasher.verify(presented, record.hash)) match = 'current';
+    else if (
+      record.previousHash !== undefined &&
+      record.previousHashExpiresAt !== undefined &&
+      now < record.previousHashExpiresAt &&
+      (await hasher.verify(presented, record.previousHash))
+    ) {
+      match = 'previous';
+    }
+    if (match === undefined) {
+      await this.rateLimiter.consume(failBucket, failPolicy, 1);
+      // Same answer as a missing key: whoever holds no valid secret learns nothing about the id.
+      return this.#reject('NOT_FOUND', record, options);
+    }
+    if (match === 'current' && !isJwt && this.#hasher.needsRehash(record.hash)) {
+      void this.#upgradeHash(record, presented);
+    }
+    return { record, match };
+  }
+
+  #checkState(record: KeyRecord, view: ApiKey, match: SecretMatch, now: number, options: VerifyOptions): Promise<VerifyResult> | VerifyResult {
+    if (match === 'previous' && now >= (record.previousHashExpiresAt ?? 0)) return this.#reject('EXPIRED', record, options, {}, view);
+    if (record.revokedAt !== null) return this.#reject('REVOKED', record, options, {}, view);
+    if (!record.enabled) return this.#reject('DISABLED', record, options, {}, view);
+    if (record.expiresAt !== null && now >= record.expiresAt) return this.#reject('EXPIRED', record, options, {}, view);
+    if (!this.#globalIp(options.ip) || (record.ipAllowlist.length > 0 && !ipMatcherFor(record.ipAllowlist)(options.ip))) {
+      return this.#reject('IP_NOT_ALLOWED', record, options, {}, view);
+    }
+    const required = options.scopes;
+    if (required !== undefined && required.length > 0 && !hasScopes(record.scopes, required, options.scopeMode ?? 'all')) {
+      const missingScopes = required.filter((s) => !record.scopes.some((g) => scopeGrants(g, s)));
+      return this.#reject('INSUFFICIENT_SCOPE', record, options, { missingScopes }, view);
+    }
+    const policy = record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit;
+    if (policy === null) return this.#accept(record, view, options);
+    const limited = this.rateLimiter.consume(`key:${record.id}`, policy, options.cost ?? 1);
+    const finish = (state: Awaited<typeof limited>): VerifyResult => {
+      if (!state.allowed) {
+        return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policy, retryAfterMs: state.retryAfterMs }, view);
+      }
+      const result = this.#accept(record, view, options);
+      result.rateLimit = state;
+      result.rateLimitPolicy = policy;
+      return result;
+    };
+    return limited instanceof Promise ? limited.then(finish) : finish(limited);
+  }
+
+  #accept(record: KeyRecord, view: ApiKey, options: VerifyOptions): VerifyResult {
+    if (options.usage !== 'defer') this.#usage.record(record.id, record.tenantId, false, this.#clock.now());
+    if (this.#audit.wantsVerification(true)) {
+      this.#audit.recordVerification(this.#verificationEvent('key.verified', 'VALID', record, options));
+    }
+    return { valid: true, code: 'VALID', key: view };
+  }
+
+  #reject(
+    code: Exclude<VerifyCode, 'VALID'>,
+    record: KeyRecord | undefined,
+    options: VerifyOptions,
+    extra: Partial<VerifyResult> = {},
+    view?: ApiKey,
+  ): VerifyResult {
+    // Counted against the key only once its secret matched; a wrong secret is not the key owner's traffic.
+    if (view !== undefined && record !== undefined && options.usage !== 'defer') {
+      this.#usage.record(record.id, record.tenantId, true, this.#clock.now());
+    }
+    if (this.#audit.wantsVerification(false) && record !== undefined) {
+      this.#audit.recordVerification(this.#verificationEvent('key.verification_failed', code, record, options));
+    }
+    const result: VerifyResult = { valid: false, code, ...extra };
+    if (view !== undefined) result.key = view;
+    return result;
+  }
+
+  #verificationEvent(action: AuditEvent['action'], outcome: VerifyCode, record: KeyRecord, options: VerifyOptions): AuditInput {
+    const event: AuditInput = { action, tenantId: record.tenantId, keyId: record.id, outcome };
+    if (options.ip !== undefined) event.ip = options.ip;
+    if (options.userAgent !== undefined) event.userAgent = options.userAgent;
+    if (options.requestId !== undefined) event.requestId = options.requestId;
+    return event;
+  }
+
+  async #upgradeHash(record: KeyRecord, presented: string): Promise<void> {
+    try {
+      const fresh = await this.#load(record.id);
+      if (fresh === undefined || fresh.hash !== record.hash) return;
+      await this.#write({ ...fresh, hash: await this.#hasher.hash(presented) }, 'updated');
+    } catch (error) {
+      this.#logger.warn('keygate: hash upgrade failed', { keyId: record.id, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  // ------------------------------------------------------------ management
+
+  /** Issues a new key. The returned secret is shown this once (unless server-side storage is on). */
+  async create(actor: Actor, input: CreateKeyInput): Promise<IssuedKey> {
+    this.#authorize(actor, 'keys:create');
+    const now = this.#clock.now();
+    const issues = validateCreate(input);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const name = this.#name(input.name, issues);
+    const environment = input.environment ?? this.config.defaultEnvironment;
+    const prefix = Object.hasOwn(this.config.environments, environment) ? this.config.environments[environment] : undefined;
+    if (prefix === undefined) {
+      issues.push({ field: '/environment', message: `must be one of: ${Object.keys(this.config.environments).join(', ')}` });
+    }
+    const scopes = input.scopes ?? [];
+    issues.push(...validateScopes(scopes, this.config.scopes, '/scopes'));
+    const ipAllowlist = input.ipAllowlist ?? [];
+    issues.push(...validateCidrs(ipAllowlist, '/ipAllowlist'));
+    let expiresAt: number | null;
+    if (input.expiresIn !== undefined) {
+      if (input.expiresAt !== undefined) issues.push({ field: '/expiresIn', message: 'cannot be combined with expiresAt' });
+      expiresAt = now + this.#duration(input.expiresIn, '/expiresIn', issues);
+    } else if (input.expiresAt !== undefined) {
+      expiresAt = this.#expiry(input.expiresAt, now, issues);
+    } else {
+      expiresAt = this.config.keyExpirationMs === null ? null : now + this.config.keyExpirationMs;
+    }
+    this.#checkMetadata(input.metadata, issues);
+    if (issues.length > 0 || prefix === undefined) throw new ValidationError(issues);
+
+    const record: KeyRecord = {
+      id: '',
+      tenantId: actor.tenantId,
+      name,
+      environment,
+      prefix,
+      last4: '',
+      tokenType: this.config.tokenType,
+      hash: '',
+      scopes: [...scopes],
+      ipAllowlist: [...ipAllowlist],
+      metadata: structuredClone(input.metadata ?? {}),
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt,
+      revokedAt: null,
+      rotatedAt: null,
+      autoRotate: input.autoRotate ?? this.config.rotationIntervalMs !== null,
+      version: 1,
+      createdBy: actor.id,
+    };
+    if (input.ownerId !== undefined) record.ownerId = input.ownerId;
+    if (input.rateLimit !== undefined) record.rateLimit = input.rateLimit === null ? null : { ...input.rateLimit };
+    const secret = await this.#issueSecret(record);
+    await this.#store(() => this.storage.keys.put(record));
+    await this.#audit.record({ ...this.#actorContext(actor, 'key.created', record), details: { name, environment, scopes: record.scopes } });
+    return { key: toApiKey(record, now), secret };
+  }
+
+  /** One key of the actor's tenant. */
+  async get(actor: Actor, id: string): Promise<ApiKey> {
+    this.#authorize(actor, 'keys:read');
+    return toApiKey(await this.#owned(actor, id), this.#clock.now());
+  }
+
+  /** Keys of the actor's tenant, newest first, with a cursor for the next page. */
+  async list(actor: Actor, query: ListKeysQuery = {}): Promise<Page<ApiKey>> {
+    this.#authorize(actor, 'keys:read');
+    const limit = pageLimit(query.limit);
+    const now = this.#clock.now();
+    const items: ApiKey[] = [];
+    let cursor = query.cursor;
+    // A status filter is applied here (status depends on the time), so one page may need several store pages.
+    for (;;) {
+      const page = await this.#store(() =>
+        this.storage.keys.list({
+          tenantId: actor.tenantId,
+          limit: query.status ? 100 : limit,
+          ...(query.environment !== undefined ? { environment: query.environment } : {}),
+          ...(cursor !== undefined ? { cursor } : {}),
+        }),
+      );
+      for (const record of page.items) {
+        if (query.status === undefined || keyStatus(record, now) === query.status) items.push(toApiKey(record, now));
+        if (items.length === limit) {
+          const more = record !== page.items[page.items.length - 1] || page.nextCursor !== undefined;
+          return more ? { items, nextCursor: this.#cursorAfter(record) } : { items };
+        }
+      }
+      if (page.nextCursor === undefined) return { items };
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Changes a key's mutable fields. */
+  async update(actor: Actor, id: string, input: UpdateKeyInput): Promise<ApiKey> {
+    this.#authorize(actor, 'keys:update');
+    const issues = validateUpdate(input);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const record = await this.#owned(actor, id);
+    const now = this.#clock.now();
+    if (record.revokedAt !== null) throw new KeygateError('KEY_REVOKED', 'A revoked key cannot be changed');
+    const next: KeyRecord = { ...record };
+    const changed: string[] = [];
+    if (input.name !== undefined) {
+      next.name = this.#name(input.name, issues);
+      changed.push('name');
+    }
+    if (input.scopes !== undefined) {
+      issues.push(...validateScopes(input.scopes, this.config.scopes, '/scopes'));
+      next.scopes = [...input.scopes];
+      changed.push('scopes');
+    }
+    if (input.ipAllowlist !== undefined) {
+      issues.push(...validateCidrs(input.ipAllowlist, '/ipAllowlist'));
+      next.ipAllowlist = [...input.ipAllowlist];
+      changed.push('ipAllowlist');
+    }
+    if (input.expiresAt !== undefined) {
+      next.expiresAt = this.#expiry(input.expiresAt, now, issues);
+      changed.push('expiresAt');
+    }
+    if (input.rateLimit !== undefined) {
+      next.rateLimit = input.rateLimit === null ? null : { ...input.rateLimit };
+      changed.push('rateLimit');
+    }
+    if (input.metadata !== undefined) {
+      this.#checkMetadata(input.metadata, issues);
+      next.metadata = structuredClone(input.metadata);
+      changed.push('metadata');
+    }
+    if (input.enabled !== undefined) {
+      next.enabled = input.enabled;
+      changed.push('enabled');
+    }
+    if (input.autoRotate !== undefined) {
+      next.autoRotate = input.autoRotate;
+      changed.push('autoRotate');
+    }
+    if (issues.length > 0) throw new ValidationError(issues);
+    next.updatedAt = now;
+    await this.#write(next, 'updated');
+    await this.#audit.record({ ...this.#actorContext(actor, 'key.updated', next), details: { changed, enabled: next.enabled } });
+    return toApiKey(next, now);
+  }
+
+  /**
+   * Issues a new secret for the key (same id). The old secret keeps working
+   * for `gracePeriod` (default `rotationGracePeriod`), as Stripe's roll does.
+   */
+  async rotate(actor: Actor, id: string, input: RotateKeyInput = {}): Promise<IssuedKey> {
+    this.#authorize(actor, 'keys:rotate');
+    const issues = validateRotate(input);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const graceMs = input.gracePeriod === undefined ? this.config.rotationGraceMs : this.#duration(input.gracePeriod, '/gracePeriod', issues);
+    if (graceMs > MAX_GRACE_MS) issues.push({ field: '/gracePeriod', message: 'must be at most 30 days' });
+    if (issues.length > 0) throw new ValidationError(issues);
+    const record = await this.#owned(actor, id);
+    if (record.revokedAt !== null) throw new KeygateError('KEY_REVOKED', 'A revoked key cannot be rotated');
+    const issued = await this.#rotateRecord(record, graceMs);
+    await this.#audit.record({ ...this.#actorContext(actor, 'key.rotated', record), details: { gracePeriodSeconds: graceMs / 1000 } });
+    return issued;
+  }
+
+  /** Revokes a key at once, everywhere; the record stays for the audit trail. */
+  async revoke(actor: Actor, id: string): Promise<ApiKey> {
+    this.#authorize(actor, 'keys:revoke');
+    const record = await this.#owned(actor, id);
+    const now = this.#clock.now();
+    if (record.revokedAt !== null) return toApiKey(record, now);
+    const next: KeyRecord = { ...record, revokedAt: now, updatedAt: now };
+    delete next.previousHash;
+    delete next.previousHashExpiresAt;
+    delete next.encryptedSecret;
+    await this.#write(next, 'revoked');
+    await this.#audit.record(this.#actorContext(actor, 'key.revoked', next));
+    return toApiKey(next, now);
+  }
+
+  /** Deletes a key at once, everywhere. Its id is never issued again, so it can never verify again. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    this.#authorize(actor, 'keys:delete');
+    const record = await this.#owned(actor, id);
+    await this.#store(() => this.storage.keys.delete(record.id));
+    await this.#invalidate(record.id, 'deleted', -1);
+    await this.#store(() => this.storage.usage.forget(record.id));
+    await this.#audit.record({ ...this.#actorContext(actor, 'key.deleted', record), details: { name: record.name } });
+  }
+
+  /** The full key again. Only with `storeSecretsServerSide`; audited. */
+  async reveal(actor: Actor, id: string): Promise<string> {
+    this.#authorize(actor, 'keys:reveal');
+    const record = await this.#owned(actor, id);
+    if (this.#secretBox === undefined || record.encryptedSecret === undefined) {
+      throw new KeygateError('SECRET_NOT_STORED', 'This key was shown once at creation and is not stored; rotate it to get a new one');
+    }
+    const secret = this.#secretBox.open(record.encryptedSecret, record.id);
+    await this.#audit.record(this.#actorContext(actor, 'key.revealed', record));
+    return secret;
+  }
+
+  /** Requests and errors per UTC day in `[from, to]` (`YYYY-MM-DD`; default: the last 30 days), every day present. */
+  async usage(actor: Actor, id: string, range: { from?: string; to?: string } = {}): Promise<UsageBucket[]> {
+    this.#authorize(actor, 'usage:read');
+    const record = await this.#owned(actor, id);
+    const days = dayRange(range, this.#clock.now());
+    await this.#usage.flush();
+    const stored = await this.#store(() => this.storage.usage.range(record.id, days[0]!, days[days.length - 1]!));
+    const byDay = new Map(stored.map((b) => [b.day, b]));
+    return days.map((day) => byDay.get(day) ?? { day, requests: 0, errors: 0 });
+  }
+
+  /** Totals over the key's life. */
+  async usageSummary(actor: Actor, id: string): Promise<UsageSummary> {
+    this.#authorize(actor, 'usage:read');
+    const record = await this.#owned(actor, id);
+    await this.#usage.flush();
+    return this.#store(() => this.storage.usage.summary(record.id));
+  }
+
+  /** The tenant's audit log, newest first; `keyId` narrows it to one key. */
+  async auditLog(actor: Actor, query: Omit<AuditQuery, 'tenantId' | 'limit'> & { limit?: number } = {}): Promise<Page<AuditEvent>> {
+    this.#authorize(actor, 'audit:read');
+    await this.#audit.flush();
+    return this.#store(() => this.storage.audit.query({ ...query, tenantId: actor.tenantId, limit: pageLimit(query.limit) }));
+  }
+
+  /** Permissions the actor holds, for UIs that hide controls. */
+  permissionsOf(actor: Actor): Permission[] {
+    if (actor.permissions !== undefined) {
+      const held = actor.permissions;
+      return PERMISSIONS.filter((p) => held.some((h) => typeof h === 'string' && scopeGrants(h, p)));
+    }
+    return [...this.#authorizer.permissionsOf(actor.role)];
+  }
+
+  /**
+   * Rotates every key of `tenantIds` whose `autoRotate` is on and whose
+   * last rotation is `rotationInterval` ago, keeping the old secret valid for
+   * the grace period and handing each new secret to `hooks.onRotated`.
+   */
+  async rotateDue(tenantIds: readonly string[]): Promise<{ rotated: string[] }> {
+    const interval = this.config.rotationIntervalMs;
+    if (interval === null) return { rotated: [] };
+    const deliver = this.#options.hooks?.onRotated;
+    if (deliver === undefined) {
+      throw new ConfigError('rotateDue() needs hooks.onRotated: without it the new secrets would be lost', [
+        { field: 'hooks.onRotated', message: 'is required for automated rotation' },
+      ]);
+    }
+    const now = this.#clock.now();
+    const rotated: string[] = [];
+    for (const tenantId of tenantIds) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.#store(() => this.storage.keys.list({ tenantId, limit: 100, ...(cursor ? { cursor } : {}) }));
+        for (const record of page.items) {
+          if (!record.autoRotate || keyStatus(record, now) !== 'active') continue;
+          if (now - (record.rotatedAt ?? record.createdAt) < interval) continue;
+          const issued = await this.#rotateRecord(record, this.config.rotationGraceMs);
+          const system: ActorRef = { id: 'keygate:rotation', type: 'system' };
+          await this.#audit.record({ action: 'key.rotated', tenantId, keyId: record.id, actor: system, details: { automated: true } });
+          const delivery: RotatedKeyDelivery = { key: issued.key, secret: issued.secret };
+          if (issued.key.previousKeyExpiresAt) delivery.previousKeyExpiresAt = issued.key.previousKeyExpiresAt;
+          await deliver(delivery);
+          rotated.push(record.id);
+        }
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+    }
+    return { rotated };
+  }
+
+  /** Writes pending usage and audit events. */
+  async flush(): Promise<void> {
+    await Promise.all([this.#usage.flush(), this.#audit.flush()]);
+  }
+
+  /** Flushes and stops background work. Does not close storage the host passed in. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([this.#usage.close(), this.#audit.close()]);
+    const unsubscribe = await this.#unsubscribe;
+    await unsubscribe?.();
+  }
+
+  // --------------------------------------------------------------- helpers
+
+  #authorize(actor: Actor, permission: Permission): void {
+    if (!this.config.enabled) throw new KeygateError('DISABLED', 'keygate is disabled by configuration');
+    if (actor === null || typeof actor !== 'object' || typeof actor.id !== 'string' || typeof actor.tenantId !== 'string' || !actor.tenantId) {
+      throw new UnauthenticatedError('An actor with an id and a tenantId is required');
+    }
+    if (actor.permissions !== undefined) {
+      if (!actor.permissions.some((p) => typeof p === 'string' && scopeGrants(p, permission))) throw new ForbiddenError(permission);
+      return;
+    }
+    this.#authorizer.assert(actor.role, permission);
+  }
+
+  /** The record if it exists in the actor's tenant; otherwise not found, so other tenants' ids do not leak. */
+  async #owned(actor: Actor, id: string): Promise<KeyRecord> {
+    if (typeof id !== 'string' || id.length !== KEY_ID_LENGTH || !/^[0-9A-Za-z]+$/.test(id)) throw new KeyNotFoundError();
+    const record = await this.#load(id);
+    if (record === undefined || record.tenantId !== actor.tenantId) throw new KeyNotFoundError();
+    return record;
+  }
+
+  #load(id: string): Promise<KeyRecord | undefined> {
+    return this.#store(() => this.storage.keys.get(id));
+  }
+
+  async #store<T>(operation: () => T | Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof KeygateError) throw error;
+      throw new BackendError('STORAGE_UNAVAILABLE', 'The key store is unavailable', { cause: error });
+    }
+  }
+
+  async #write(record: KeyRecord, reason: InvalidationMessage['reason']): Promise<void> {
+    record.version += 1;
+    await this.#store(() => this.storage.keys.put(record));
+    await this.#invalidate(record.id, reason, record.version);
+  }
+
+  async #invalidate(keyId: string, reason: InvalidationMessage['reason'], version: number): Promise<void> {
+    this.#cache.evict(keyId);
+    if (this.#options.eventBus === undefined) return;
+    try {
+      await this.#options.eventBus.publish({ keyId, reason, version, origin: this.#origin });
+    } catch (error) {
+      // The write is done; other instances fall back to their cache TTL. Say so loudly.
+      this.#logger.error('keygate: invalidation publish failed; other instances may accept this key until their cache TTL ends', {
+        keyId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  #onInvalidation(message: InvalidationMessage): void {
+    if (message.origin === this.#origin) return;
+    this.#cache.evict(message.keyId);
+  }
+
+  async #issueSecret(record: KeyRecord): Promise<string> {
+    let secret: string;
+    if (record.tokenType === 'jwt') {
+      record.id = randomBase62(KEY_ID_LENGTH);
+      const codec = await this.#jwtCodec();
+      secret = await codec.sign({
+        keyId: record.id,
+        tenantId: record.tenantId,
+        environment: record.environment,
+        scopes: record.scopes,
+        expiresAt: record.expiresAt,
+        ...(record.ownerId !== undefined ? { subject: record.ownerId } : {}),
+      });
+      record.hash = await this.#tokenHasher.hash(secret);
+    } else {
+      // Rotation keeps the id, so URLs, usage and audit history stay attached to the key.
+      const generated = generateKey({
+        prefix: record.prefix,
+        secretLength: this.config.secretLength,
+        ...(record.id ? { keyId: record.id } : {}),
+      });
+      record.id = generated.keyId;
+      secret = generated.key;
+      record.hash = await this.#hasher.hash(secret);
+    }
+    record.last4 = secret.slice(-4);
+    if (this.#secretBox !== undefined) record.encryptedSecret = this.#secretBox.seal(secret, record.id);
+    return secret;
+  }
+
+  async #rotateRecord(record: KeyRecord, graceMs: number): Promise<IssuedKey> {
+    const now = this.#clock.now();
+    const next: KeyRecord = { ...record, rotatedAt: now, updatedAt: now };
+    if (graceMs > 0) {
+      next.previousHash = record.hash;
+      next.previousHashExpiresAt = now + graceMs;
+      next.previousLast4 = record.last4;
+    } else {
+      delete next.previousHash;
+      delete next.previousHashExpiresAt;
+      delete next.previousLast4;
+    }
+    const secret = await this.#issueSecret(next);
+    await this.#write(next, 'rotated');
+    return { key: toApiKey(next, now), secret };
+  }
+
+  async #jwtCodec(): Promise<JwtCodec> {
+    if (this.#jwt === undefined) throw new ConfigError('tokenType "jwt" needs the jwt option', [{ field: '/jwt', message: 'is required' }]);
+    return this.#jwt;
+  }
+
+  #name(value: unknown, issues: FieldIssue[]): string {
+    const result = normalizeKeyName(value);
+    if ('issue' in result) {
+      issues.push(result.issue);
+      return '';
+    }
+    return result.name;
+  }
+
+  #duration(value: number | string, field: string, issues: FieldIssue[]): number {
+    try {
+      return parseDuration(value, field);
+    } catch (error) {
+      if (error instanceof ValidationError) issues.push(...error.issues);
+      else throw error;
+      return 0;
+    }
+  }
+
+  #expiry(value: string | number | null, now: number, issues: FieldIssue[]): number | null {
+    if (value === null) return null;
+    const at = typeof value === 'number' ? value : Date.parse(value);
+    if (!Number.isFinite(at) || (typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}T/.test(value))) {
+      issues.push({ field: '/expiresAt', message: 'must be an ISO 8601 date-time, epoch milliseconds or null' });
+      return null;
+    }
+    if (at <= now) issues.push({ field: '/expiresAt', message: 'must be in the future' });
+    return at;
+  }
+
+  #checkMetadata(metadata: unknown, issues: FieldIssue[]): void {
+    if (metadata === undefined) return;
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(metadata));
+    } catch {
+      issues.push({ field: '/metadata', message: 'must be JSON-serialisable' });
+      return;
+    }
+    if (size > MAX_METADATA_BYTES) issues.push({ field: '/metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+  }
+
+  #actorContext(actor: Actor, action: AuditEvent['action'], record: KeyRecord): AuditInput {
+    const ref: ActorRef = { id: actor.id, type: actor.type ?? 'user' };
+    if (actor.role !== undefined) ref.role = Array.isArray(actor.role) ? actor.role.join(',') : (actor.role as string);
+    const event: AuditInput = { action, tenantId: record.tenantId, keyId: record.id, actor: ref };
+    if (actor.ip !== undefined) event.ip = actor.ip;
+    if (actor.userAgent !== undefined) event.userAgent = actor.userAgent;
+    if (actor.requestId !== undefined) event.requestId = actor.requestId;
+    return event;
+  }
+
+  #cursorAfter(record: KeyRecord): string {
+    return encodeCursor({ at: record.createdAt, id: record.id });
+  }
+}
+
+/** Builds a {@link KeyManager}; same as `new KeyManager(options)`. */
+export function createKeyManager(options: KeyManagerOptions = {}): KeyManager {
+  return new KeyManager(options);
+}
+
+function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, limiter: RateLimiter): void {
+  const issues: FieldIssue[] = [];
+  const need = (obj: unknown, path: string, methods: string[]) => {
+    if (obj === null || typeof obj !== 'object') {
+      issues.push({ field: path, message: 'must be an object' });
+      return;
+    }
+    for (const m of methods) {
+      if (typeof (obj as Record<string, unknown>)[m] !== 'function') issues.push({ field: `${path}.${m}`, message: 'must be a function' });
+    }
+  };
+  need(storage, 'storage', []);
+  if (issues.length === 0) {
+    need(storage.keys, 'storage.keys', ['get', 'put', 'delete', 'list']);
+    need(storage.audit, 'storage.audit', ['append', 'query']);
+    need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget']);
+  }
+  need(limiter, 'rateLimiter', ['consume', 'reset']);
+  if (options.eventBus !== undefined) need(options.eventBus, 'eventBus', ['publish', 'subscribe']);
+  if (options.notifier !== undefined) need(options.notifier, 'notifier', ['send']);
+  if (options.clock !== undefined) need(options.clock, 'clock', ['now']);
+  if (issues.length > 0) {
+    throw new ConfigError(`Invalid keygate dependencies: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, issues);
+  }
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return 20;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    throw new ValidationError([{ field: '/limit', message: 'must be an integer from 1 to 100' }]);
+  }
+  return limit;
+}
+
+function dayRange(range: { from?: string; to?: string }, now: number): string[] {
+  const DAY = 86_400_000;
+  const parse = (value: string | undefined, field: string, fallback: number): number => {
+    if (value === undefined) return fallback;
+    const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+    if (!Number.isFinite(ms)) throw new ValidationError([{ field, message: 'must be a date, YYYY-MM-DD' }]);
+    return ms;
+  };
+  const to = parse(range.to, '/to', now - (now % DAY));
+  const from = parse(range.from, '/from', to - 29 * DAY);
+  if (from > to) throw new ValidationError([{ field: '/from', message: 'must not be after to' }]);
+  if ((to - from) / DAY + 1 > MAX_USAGE_DAYS) throw new ValidationError([{ field: '/from', message: `range must be at most ${MAX_USAGE_DAYS} days` }]);
+  const days: string[] = [];
+  for (let t = from; t <= to; t += DAY) days.push(utcDay(t));
+  return days;
+}
+
+/** The `jti` a JWT claims, without checking anything; only a cache lookup hint. */
+function unverifiedJwtId(token: string): string | undefined {
+  try {
+    const jti = decodeJwt(token).jti;
+    return typeof jti === 'string' ? jti : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * In-process storage: every record in a `Map`, for tests, examples and
+ * single-process hosts that do not need persistence.
+ *
+ * Records are deep-copied on the way in and out, so no caller can change
+ * stored state by mutating an object it passed or received. All methods
+ * answer synchronously.
+ *
+ * @module
+ */
+import { ValidationError, type FieldIssue } from '../errors.js';
+import type {
+  AuditEvent,
+  AuditQuery,
+  KeyListQuery,
+  KeyRecord,
+  KeygateStorage,
+  Page,
+  UsageBucket,
+  UsageDelta,
+  UsageSummary,
+} from '../types.js';
+import { paginate, sortNewestFirst, type CursorPosition } from './cursor.js';
+
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Checks a usage batch before any of it is applied, so a bad delta never
+ * leaves a batch half counted.
+ *
+ * @throws ValidationError naming each bad field (`/2/day`, ...).
+ */
+export function assertUsageDeltas(deltas: readonly UsageDelta[]): void {
+  if (!Array.isArray(deltas)) throw new ValidationError([{ field: '', message: 'must be an array of usage deltas' }]);
+  const issues: FieldIssue[] = [];
+  deltas.forEach((d, i) => {
+    if (typeof d !== 'object' || d === null) {
+      issues.push({ field: `/${i}`, message: 'must be an object' });
+      return;
+    }
+    if (typeof d.keyId !== 'string' || d.keyId.length === 0) issues.push({ field: `/${i}/keyId`, message: 'must be a non-empty string' });
+    if (typeof d.tenantId !== 'string') issues.push({ field: `/${i}/tenantId`, message: 'must be a string' });
+    if (typeof d.day !== 'string' || !DAY.test(d.day)) issues.push({ field: `/${i}/day`, message: 'must be a UTC day YYYY-MM-DD' });
+    if (!isCount(d.requests)) issues.push({ field: `/${i}/requests`, message: 'must be a non-negative integer' });
+    if (!isCount(d.errors)) issues.push({ field: `/${i}/errors`, message: 'must be a non-negative integer' });
+    if (!isCount(d.lastUsedAt)) issues.push({ field: `/${i}/lastUsedAt`, message: 'must be epoch milliseconds' });
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+/** A batch folded to one delta per (key, day), in first-seen order. */
+export function mergeUsageDeltas(deltas: readonly UsageDelta[]): UsageDelta[] {
+  const merged = new Map<string, UsageDelta>();
+  for (const d of deltas) {
+    // keyId may contain anything; JSON keeps the pair unambiguous.
+    const slot = JSON.stringify([d.keyId, d.day]);
+    const seen = merged.get(slot);
+    if (seen === undefined) {
+      merged.set(slot, { keyId: d.keyId, tenantId: d.tenantId, day: d.day, requests: d.requests, errors: d.errors, lastUsedAt: d.lastUsedAt });
+    } else {
+      seen.requests += d.requests;
+      seen.errors += d.errors;
+      seen.lastUsedAt = Math.max(seen.lastUsedAt, d.lastUsedAt);
+    }
+  }
+  return [...merged.values()];
+}
+
+/** Position of a key record in a newest-first listing. */
+export const keyPosition = (record: { createdAt: number; id: string }): CursorPosition => ({ at: record.createdAt, id: record.id });
+
+/** Position of an audit event in a newest-first listing. */
+export const eventPosition = (event: { at: number; id: string }): CursorPosition => ({ at: event.at, id: event.id });
+
+interface KeyUsage {
+  totals: UsageSummary;
+  days: Map<string, UsageBucket>;
+}
+
+/**
+ * A {@link KeygateStorage} held in process memory. Nothing survives a
+ * restart and nothing is shared with other processes; use it for tests and
+ * single-process hosts.
+ */
+export function createMemoryStorage(): KeygateStorage {
+  const keys = new Map<string, KeyRecord>();
+  const tenantKeys = new Map<string, Set<string>>();
+  const auditByTenant = new Map<string, Map<string, AuditEvent>>();
+  const usage = new Map<string, KeyUsage>();
+
+  function unindex(record: KeyRecord): void {
+    const ids = tenantKeys.get(record.tenantId);
+    if (ids === undefined) return;
+    ids.delete(record.id);
+    if (ids.size === 0) tenantKeys.delete(record.tenantId);
+  }
+
+  return {
+    keys: {
+      get(id: string): KeyRecord | undefined {
+        const record = keys.get(id);
+        return record === undefined ? undefined : structuredClone(record);
+      },
+      put(record: KeyRecord): void {
+        const copy = structuredClone(record);
+        const previous = keys.get(copy.id);
+        if (previous !== undefined && previous.tenantId !== copy.tenantId) unindex(previous);
+        keys.set(copy.id, copy);
+        let ids = tenantKeys.get(copy.tenantId);
+        if (ids === undefined) tenantKeys.set(copy.tenantId, (ids = new Set()));
+        ids.add(copy.id);
+      },
+      delete(id: string): boolean {
+        const record = keys.get(id);
+        if (record === undefined) return false;
+        keys.delete(id);
+        unindex(record);
+        return true;
+      },
+      list(query: KeyListQuery): Page<KeyRecord> {
+        const matches: KeyRecord[] = [];
+        for (const id of tenantKeys.get(query.tenantId) ?? []) {
+          const record = keys.get(id)!;
+          if (query.environment === undefined || record.environment === query.environment) matches.push(record);
+        }
+        const page = paginate(sortNewestFirst(matches, keyPosition), keyPosition, query.limit, query.cursor);
+        return { ...page, items: page.items.map((r) => structuredClone(r)) };
+      },
+    },
+    audit: {
+      append(event: AuditEvent): void {
+        let events = auditByTenant.get(event.tenantId);
+        if (events === undefined) auditByTenant.set(event.tenantId, (events = new Map()));
+        // Append-only: a repeated id keeps the first event.
+        if (!events.has(event.id)) events.set(event.id, structuredClone(event));
+      },
+      query(query: AuditQuery): Page<AuditEvent> {
+        const matches: AuditEvent[] = [];
+        for (const event of auditByTenant.get(query.tenantId)?.values() ?? []) {
+          if (query.keyId !== undefined && event.keyId !== query.keyId) continue;
+          if (query.from !== undefined && event.at < query.from) continue;
+          if (query.to !== undefined && event.at >= query.to) continue;
+          matches.push(event);
+        }
+        const page = paginate(sortNewestFirst(matches, eventPosition), eventPosition, query.limit, query.cursor);
+        return { ...page, items: page.items.map((e) => structuredClone(e)) };
+      },
+    },
+    usage: {
+      increment(deltas: UsageDelta[]): void {
+        assertUsageDeltas(deltas);
+        for (const d of mergeUsageDeltas(deltas)) {
+          let entry = usage.get(d.keyId);
+          if (entry === undefined) usage.set(d.keyId, (entry = { totals: { requests: 0, errors: 0 }, days: new Map() }));
+          entry.totals.requests += d.requests;
+          entry.totals.errors += d.errors;
+          entry.totals.lastUsedAt = Math.max(entry.totals.lastUsedAt ?? d.lastUsedAt, d.lastUsedAt);
+          const bucket = entry.days.get(d.day);
+          if (bucket === undefined) entry.days.set(d.day, { day: d.day, requests: d.requests, errors: d.errors });
+          else {
+            bucket.requests += d.requests;
+            bucket.errors += d.errors;
+          }
+        }
+      },
+      range(keyId: string, fromDay: string, toDay: string): UsageBucket[] {
+        const out: UsageBucket[] = [];
+        for (const bucket of usage.get(keyId)?.days.values() ?? []) {
+          // YYYY-MM-DD compares correctly as a string.
+          if (bucket.day >= fromDay && bucket.day <= toDay) out.push({ ...bucket });
+        }
+        return out.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+      },
+      summary(keyId: string): UsageSummary {
+        const totals = usage.get(keyId)?.totals;
+        return totals === undefined ? { requests: 0, errors: 0 } : { ...totals };
+      },
+      forget(keyId: string): void {
+        usage.delete(keyId);
+      },
+    },
+    close(): void {
+      // Nothing to release; kept so hosts can close any storage the same way.
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * Conformance suites for keygate's extension points (`@keygate/core/testing`).
+ * Run them from a vitest file against your implementation.
+ *
+ * @module
+ */
+export * from './store-suite.js';
+export * from './event-bus-suite.js';
+export * from './rate-limiter-suite.js';

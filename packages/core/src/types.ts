@@ -1,0 +1,319 @@
+/**
+ * The extension points of keygate and the records that cross them.
+ *
+ * Every port method may return a value or a Promise (`Awaitable`), so an
+ * in-memory implementation answers synchronously and a network one does not,
+ * behind one interface. Times are milliseconds since the Unix epoch unless a
+ * name says otherwise. "Missing" is always `undefined`, never `null` and never
+ * an exception.
+ *
+ * @module
+ */
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** How a key is presented and checked: an opaque random secret, or a signed JWT. */
+export type TokenType = 'opaque' | 'jwt';
+
+/**
+ * A rate-limit policy as people say it: `limit` requests per `windowSeconds`,
+ * enforced as a token bucket of capacity `burst ?? limit` that refills at
+ * `limit / windowSeconds` tokens per second.
+ */
+export interface RateLimitPolicy {
+  /** Requests allowed per window; a positive integer. */
+  limit: number;
+  /** Length of the window in seconds; positive. */
+  windowSeconds: number;
+  /** Bucket capacity when bursts larger than `limit` are allowed; defaults to `limit`. */
+  burst?: number;
+}
+
+/** The stored form of a key. The secret itself is never part of it. */
+export interface KeyRecord {
+  /** Public key id, embedded in the key; unique and never reused. */
+  id: string;
+  /** Tenant (workspace, organisation) that owns the key. */
+  tenantId: string;
+  /** The host's user or service the key acts for, when the host says. */
+  ownerId?: string;
+  /** Who created the key (actor id). */
+  createdBy?: string;
+  /** 1 to 32 characters, trimmed. */
+  name: string;
+  /** Environment name, e.g. `live`, `test`, `production`. */
+  environment: string;
+  /** The key's prefix, e.g. `sk_live`; part of the presented key. */
+  prefix: string;
+  /** Last four characters of the presented key, for masked display. */
+  last4: string;
+  /** Opaque keys or JWT. */
+  tokenType: TokenType;
+  /** Encoded hash of the presented key, self-describing its algorithm (see {@link Hasher}). */
+  hash: string;
+  /** Hash of the key before the last rotation, valid until `previousHashExpiresAt`. */
+  previousHash?: string;
+  /** End of the rotation grace window for `previousHash`. */
+  previousHashExpiresAt?: number;
+  /** Last four characters of the previous key, so people can tell which one still works. */
+  previousLast4?: string;
+  /** Granted scopes, `resource:action` with `*` wildcards. */
+  scopes: string[];
+  /** CIDR blocks the key may be used from; empty means anywhere. */
+  ipAllowlist: string[];
+  /** The key's own rate limit; `null` means none; absent means the configured default. */
+  rateLimit?: RateLimitPolicy | null;
+  /** Free-form host data; JSON-serialisable. */
+  metadata: Record<string, unknown>;
+  /** A disabled key does not verify but can be enabled again. */
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** `null`: never expires. */
+  expiresAt: number | null;
+  /** Set once by revoke; a revoked key never verifies again. */
+  revokedAt: number | null;
+  /** Time of the last rotation; rotation is due `rotationInterval` after `rotatedAt ?? createdAt`. */
+  rotatedAt: number | null;
+  /** Whether `rotateDue()` may rotate this key automatically. */
+  autoRotate?: boolean;
+  /** The presented key sealed with the master key (only with `storeSecretsServerSide`). */
+  encryptedSecret?: string;
+  /** Incremented by every write; lets caches tell stale copies apart. */
+  version: number;
+}
+
+/** A page of a listing. `nextCursor` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Which keys a listing returns. */
+export interface KeyListQuery {
+  tenantId: string;
+  /** Only keys of this environment. */
+  environment?: string;
+  /** Page size, 1 to 100. */
+  limit: number;
+  /** Opaque cursor from a previous page of the same query. */
+  cursor?: string;
+}
+
+/**
+ * Where key records live.
+ *
+ * Single-record operations only, so a plain key-value store (keyv) can serve
+ * them. Listing order is newest first (`createdAt` descending, then `id`
+ * descending), stable under concurrent inserts.
+ */
+export interface KeyStore {
+  /** The record with this id, or `undefined`. */
+  get(id: string): Awaitable<KeyRecord | undefined>;
+  /**
+   * Writes the whole record (insert or replace). Atomic per record: a reader
+   * sees the old record or the new one, never a mix. Must not lose another
+   * record written concurrently by another process.
+   */
+  put(record: KeyRecord): Awaitable<void>;
+  /** Removes the record; `true` if it existed. */
+  delete(id: string): Awaitable<boolean>;
+  /**
+   * A page of the tenant's keys. An unknown or foreign cursor throws a
+   * `KeygateError` with code `INVALID_CURSOR`.
+   */
+  list(query: KeyListQuery): Awaitable<Page<KeyRecord>>;
+}
+
+/** What an audit event is about. */
+export type AuditAction =
+  | 'key.created'
+  | 'key.updated'
+  | 'key.rotated'
+  | 'key.revoked'
+  | 'key.deleted'
+  | 'key.revealed'
+  | 'key.verified'
+  | 'key.verification_failed'
+  | 'alert.raised';
+
+/** Who did something. */
+export interface ActorRef {
+  id: string;
+  type: 'user' | 'api_key' | 'system';
+  role?: string;
+}
+
+/** One audited fact. Never contains a secret. */
+export interface AuditEvent {
+  /** Unique, sortable by time (ULID-like). */
+  id: string;
+  action: AuditAction;
+  at: number;
+  tenantId: string;
+  keyId?: string;
+  actor?: ActorRef;
+  ip?: string;
+  userAgent?: string;
+  requestId?: string;
+  /** Verification outcome code, for verification events. */
+  outcome?: string;
+  /** Action-specific facts, e.g. the fields an update changed. */
+  details?: Record<string, unknown>;
+}
+
+/** Which audit events a query returns, newest first. */
+export interface AuditQuery {
+  tenantId: string;
+  keyId?: string;
+  /** Inclusive lower bound on `at`. */
+  from?: number;
+  /** Exclusive upper bound on `at`. */
+  to?: number;
+  /** Page size, 1 to 100. */
+  limit: number;
+  cursor?: string;
+}
+
+/** Append-only audit log. */
+export interface AuditStore {
+  /** Stores the event; never overwrites another. Concurrent appends from several processes all survive. */
+  append(event: AuditEvent): Awaitable<void>;
+  /** Events newest first. */
+  query(query: AuditQuery): Awaitable<Page<AuditEvent>>;
+}
+
+/** Counts to add to one key's bucket for one UTC day. */
+export interface UsageDelta {
+  keyId: string;
+  tenantId: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  requests: number;
+  errors: number;
+  /** Latest use seen in the batch. */
+  lastUsedAt: number;
+}
+
+/** One key's totals for one UTC day. */
+export interface UsageBucket {
+  day: string;
+  requests: number;
+  errors: number;
+}
+
+/** Totals over a key's life. */
+export interface UsageSummary {
+  requests: number;
+  errors: number;
+  /** `undefined` when never used. */
+  lastUsedAt?: number;
+}
+
+/** Per-day usage counters. */
+export interface UsageStore {
+  /**
+   * Adds each delta to its (key, day) bucket and to the key's totals. The
+   * addition is atomic per bucket: concurrent batches from several processes
+   * sum exactly. `lastUsedAt` keeps the maximum.
+   */
+  increment(deltas: UsageDelta[]): Awaitable<void>;
+  /** Buckets for days in `[fromDay, toDay]` (inclusive, `YYYY-MM-DD`), ascending; days without use are omitted. */
+  range(keyId: string, fromDay: string, toDay: string): Awaitable<UsageBucket[]>;
+  /** Totals; zeros and no `lastUsedAt` for a key never used. */
+  summary(keyId: string): Awaitable<UsageSummary>;
+  /** Forgets a deleted key's usage. */
+  forget(keyId: string): Awaitable<void>;
+}
+
+/** Everything keygate persists, as one bundle a host passes in. */
+export interface KeygateStorage {
+  keys: KeyStore;
+  audit: AuditStore;
+  usage: UsageStore;
+  /** Releases connections this bundle opened itself; never closes a client the host passed in. */
+  close?(): Awaitable<void>;
+}
+
+/** Outcome of taking tokens from a bucket. */
+export interface RateLimitState {
+  allowed: boolean;
+  /** Bucket capacity. */
+  limit: number;
+  /** Whole tokens left after this call. */
+  remaining: number;
+  /** When the bucket will be full again (epoch ms). */
+  resetAt: number;
+  /** When denied: milliseconds until `cost` tokens are available; otherwise 0. */
+  retryAfterMs: number;
+}
+
+/** Token buckets, shared by every process that uses the same limiter. */
+export interface RateLimiter {
+  /**
+   * Atomically refills the bucket named `bucket` for the time elapsed, then
+   * takes `cost` tokens if that many are there. A bucket never seen starts
+   * full. Denied calls take nothing.
+   */
+  consume(bucket: string, policy: RateLimitPolicy, cost?: number): Awaitable<RateLimitState>;
+  /** Forgets a bucket, so it starts full again. */
+  reset(bucket: string): Awaitable<void>;
+}
+
+/**
+ * One-way hashing of presented keys. An encoded hash names its algorithm
+ * (`$argon2id$…`, `hmac-sha256$…`), so keys hashed under a former default
+ * keep verifying.
+ */
+export interface Hasher {
+  /** Algorithm id written into encoded hashes, e.g. `argon2id`, `hmac-sha256`. */
+  readonly algorithm: string;
+  /** Encoded hash of `key`. */
+  hash(key: string): Awaitable<string>;
+  /** Whether `key` hashes to `encoded`; constant time in the secret; `false` (not an error) for a foreign or malformed encoding. */
+  verify(key: string, encoded: string): Awaitable<boolean>;
+  /** Whether this hasher can read `encoded`. */
+  accepts(encoded: string): boolean;
+}
+
+/** A message for people (alerts, rotation reminders, new secrets to deliver). */
+export interface Notification {
+  type: string;
+  tenantId: string;
+  keyId?: string;
+  subject: string;
+  text: string;
+  data?: Record<string, unknown>;
+}
+
+/** Delivers notifications (hook, webhook, email). */
+export interface Notifier {
+  /** Resolves when delivered or given up; never throws for a delivery failure it has logged. */
+  send(notification: Notification): Awaitable<void>;
+}
+
+/** A change to a key that other processes must act on. */
+export interface InvalidationMessage {
+  keyId: string;
+  /** What happened; caches evict on any. */
+  reason: 'updated' | 'rotated' | 'revoked' | 'deleted';
+  /** Record version after the change, or -1 for a delete. */
+  version: number;
+  /** Id of the process that sent it, so it can skip its own messages. */
+  origin: string;
+}
+
+/** Fan-out of invalidations between processes (Redis pub/sub, or in-process for tests). */
+export interface EventBus {
+  /** Sends to every subscriber in every process, including this one. */
+  publish(message: InvalidationMessage): Awaitable<void>;
+  /** Calls `handler` for each message; returns an unsubscribe function. */
+  subscribe(handler: (message: InvalidationMessage) => void): Awaitable<() => Awaitable<void>>;
+}
+
+/** Source of the current time, replaceable in tests. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}

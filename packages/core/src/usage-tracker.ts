@@ -1,0 +1,88 @@
+import { PeriodicFlush } from './periodic-flush.js';
+import type { UsageDelta, UsageStore } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Counts requests and errors per key and UTC day in memory and writes them
+ * to the store in batches. What is lost if the process dies: at most one
+ * flush interval of counts; never keys or audit events.
+ */
+export class UsageTracker {
+  #pending = new Map<string, UsageDelta>();
+  #day = '';
+  #dayEnds = 0;
+  readonly #flusher: PeriodicFlush;
+
+  constructor(
+    private readonly store: UsageStore,
+    flushMs: number,
+    onError: (error: unknown) => void,
+  ) {
+    this.#flusher = new PeriodicFlush(flushMs, () => this.#write(), onError);
+  }
+
+  /** Counts one request (and an error if `isError`) for the key at `now`. */
+  record(keyId: string, tenantId: string, isError: boolean, now: number): void {
+    const day = this.#dayOf(now);
+    const id = `${keyId}\u0000${day}`;
+    let delta = this.#pending.get(id);
+    if (delta === undefined) {
+      delta = { keyId, tenantId, day, requests: 0, errors: 0, lastUsedAt: now };
+      this.#pending.set(id, delta);
+    }
+    delta.requests++;
+    if (isError) delta.errors++;
+    if (now > delta.lastUsedAt) delta.lastUsedAt = now;
+    this.#flusher.schedule();
+  }
+
+  flush(): Promise<void> {
+    return this.#flusher.flush();
+  }
+
+  close(): Promise<void> {
+    return this.#flusher.close();
+  }
+
+  async #write(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const batch = [...this.#pending.values()];
+    this.#pending = new Map();
+    try {
+      await this.store.increment(batch);
+    } catch (error) {
+      // Put the counts back so a store outage delays them instead of dropping them.
+      for (const delta of batch) this.#merge(delta);
+      this.#flusher.schedule();
+      throw error;
+    }
+  }
+
+  #merge(delta: UsageDelta): void {
+    const id = `${delta.keyId}\u0000${delta.day}`;
+    const current = this.#pending.get(id);
+    if (current === undefined) {
+      this.#pending.set(id, delta);
+      return;
+    }
+    current.requests += delta.requests;
+    current.errors += delta.errors;
+    current.lastUsedAt = Math.max(current.lastUsedAt, delta.lastUsedAt);
+  }
+
+  // The day string changes once a day; computing it per request would cost a Date and an ISO string.
+  #dayOf(now: number): string {
+    if (now >= this.#dayEnds || now < this.#dayEnds - DAY_MS) {
+      const start = now - (now % DAY_MS);
+      this.#day = utcDay(start);
+      this.#dayEnds = start + DAY_MS;
+    }
+    return this.#day;
+  }
+}
+
+/** `YYYY-MM-DD` of a UTC time. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
