@@ -34,17 +34,26 @@ export {
   type GenerateKeyOptions,
 } from './key-format.js';
 export { randomBase62, BASE62_ALPHABET } from './random.js';
-export { createSha256Hasher, createArgon2idHasher, createHasherChain, hashForCache } from './hashing.js';
+export {
+  createSha256Hasher,
+  createArgon2idHasher,
+  createHasherChain,
+  hashForCache,
+  type HasherChain,
+  type Sha256HasherOptions,
+  type Argon2idHasherOptions,
+} from './hashing.js';
 export { createSecretBox, type SecretBox } from './secret-box.js';
-export { createJwtCodec, looksLikeJwt, type JwtCodec } from './jwt.js';
-export { isValidScope, scopeGrants, hasScopes, validateScopes } from './scopes.js';
-export { normalizeIp, validateCidrs, createIpMatcher, ipMatcherFor, type IpMatcher } from './ip-allowlist.js';
-export { takeTokens, bucketShape, validateRateLimitPolicy } from './token-bucket.js';
-export { createMemoryRateLimiter } from './memory-rate-limiter.js';
-export { PERMISSIONS, DEFAULT_ROLES, createAuthorizer, type Permission } from './rbac.js';
-export { parseDuration } from './duration.js';
+export { createJwtCodec, looksLikeJwt, type JwtCodec, type JwtVerifyOutcome, type JwtSignClaims } from './jwt.js';
+export { isValidScope, scopeGrants, hasScopes, validateScopes, MAX_SCOPE_LENGTH, MAX_SCOPES } from './scopes.js';
+export { normalizeIp, validateCidrs, createIpMatcher, ipMatcherFor, type IpMatcher, MAX_IP_LENGTH, MAX_ALLOWLIST_ENTRIES } from './ip-allowlist.js';
+export { takeTokens, bucketShape, validateRateLimitPolicy, type BucketState, MAX_RATE_LIMIT, MAX_WINDOW_SECONDS } from './token-bucket.js';
+export { createMemoryRateLimiter, type MemoryRateLimiter, type MemoryRateLimiterOptions } from './memory-rate-limiter.js';
+export { PERMISSIONS, DEFAULT_ROLES, createAuthorizer, validateRoles, type Authorizer, type Permission } from './rbac.js';
+export { parseDuration, formatDuration, MAX_DURATION_MS } from './duration.js';
 export { createMemoryStorage } from './stores/memory-storage.js';
 export { createKeyvStorage, type KeyvStorageOptions } from './stores/keyv-storage.js';
-export { encodeCursor, decodeCursor } from './stores/cursor.js';
+export { encodeCursor, decodeCursor, paginate, type CursorPosition } from './stores/cursor.js';
 export { createMemoryEventBus } from './event-bus.js';
+export { AuditLog, type AuditHook, type AuditInput } from './audit-log.js';
 export { utcDay } from './usage-tracker.js';

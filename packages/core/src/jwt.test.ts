@@ -78,8 +78,14 @@ describe('createJwtCodec: round trip', () => {
       exp: expiresAt / 1000,
       iss: 'https://keygate.test',
       aud: 'api',
+      nonce: expect.stringMatching(/^[0-9A-Za-z]{16}$/),
     });
     expect(await codec.verify(token)).toEqual({ ok: true, keyId: KEY_ID, tenantId: 'tenant_1', exp: expiresAt });
+  });
+
+  it('never issues the same token twice for the same claims and time', async () => {
+    const codec = await createJwtCodec({ algorithm: 'HS256', privateKey: 'x'.repeat(32) }, { clock: fixedClock() });
+    expect(await codec.sign(claims())).not.toBe(await codec.sign(claims()));
   });
 
   it('gives a key that never expires an exp ~100 years ahead', async () => {

@@ -11,6 +11,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
+import { randomBase62 } from './random.js';
 import { SignJWT, errors, importJWK, importPKCS8, importSPKI, jwtVerify } from 'jose';
 import type { CryptoKey, JWK, JWTHeaderParameters, JWTVerifyOptions } from 'jose';
 import { ConfigError } from './errors.js';
@@ -231,7 +232,8 @@ export async function createJwtCodec(config: JwtConfig, options: JwtCodecOptions
   async function sign(claims: JwtSignClaims): Promise<string> {
     const nowSeconds = Math.floor(clock.now() / 1000);
     const exp = claims.expiresAt === null ? nowSeconds + NEVER_EXPIRES_LIFETIME_SECONDS : Math.floor(claims.expiresAt / 1000);
-    const jwt = new SignJWT({ scope: claims.scopes.join(' '), tid: claims.tenantId, env: claims.environment })
+    // `nonce` makes every issuance distinct: a rotation with the same claims in the same second must not reproduce the old token.
+    const jwt = new SignJWT({ scope: claims.scopes.join(' '), tid: claims.tenantId, env: claims.environment, nonce: randomBase62(16) })
       .setProtectedHeader(header)
       .setJti(claims.keyId)
       .setIssuedAt(nowSeconds)

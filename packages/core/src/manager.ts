@@ -52,6 +52,8 @@ import type {
   KeygateStorage,
   KeyRecord,
   Page,
+  RateLimitPolicy,
+  RateLimitState,
   RateLimiter,
   UsageBucket,
   UsageSummary,
@@ -257,16 +259,19 @@ export class KeyManager {
     const policy = record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit;
     if (policy === null) return this.#accept(record, view, options);
     const limited = this.rateLimiter.consume(`key:${record.id}`, policy, options.cost ?? 1);
-    const finish = (state: Awaited<typeof limited>): VerifyResult => {
-      if (!state.allowed) {
-        return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policy, retryAfterMs: state.retryAfterMs }, view);
-      }
-      const result = this.#accept(record, view, options);
-      result.rateLimit = state;
-      result.rateLimitPolicy = policy;
-      return result;
-    };
-    return limited instanceof Promise ? limited.then(finish) : finish(limited);
+    return limited instanceof Promise
+      ? limited.then((state) => this.#limited(state, policy, record, view, options))
+      : this.#limited(limited, policy, record, view, options);
+  }
+
+  #limited(state: RateLimitState, policy: RateLimitPolicy, record: KeyRecord, view: ApiKey, options: VerifyOptions): VerifyResult {
+    if (!state.allowed) {
+      return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policy, retryAfterMs: state.retryAfterMs }, view);
+    }
+    const result = this.#accept(record, view, options);
+    result.rateLimit = state;
+    result.rateLimitPolicy = policy;
+    return result;
   }
 
   #accept(record: KeyRecord, view: ApiKey, options: VerifyOptions): VerifyResult {
@@ -665,7 +670,7 @@ export class KeyManager {
   async #issueSecret(record: KeyRecord): Promise<string> {
     let secret: string;
     if (record.tokenType === 'jwt') {
-      record.id = randomBase62(KEY_ID_LENGTH);
+      if (!record.id) record.id = randomBase62(KEY_ID_LENGTH);
       const codec = await this.#jwtCodec();
       secret = await codec.sign({
         keyId: record.id,

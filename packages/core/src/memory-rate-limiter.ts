@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 /**
  * A process-local {@link RateLimiter}: token buckets in a Map, answered
  * synchronously. Right for one process and for tests; several processes need
@@ -41,17 +42,19 @@ export function createMemoryRateLimiter(opts: MemoryRateLimiterOptions = {}): Me
   if (!Number.isInteger(maxBuckets) || maxBuckets < 1) {
     throw new ValidationError([{ field: 'maxBuckets', message: 'Must be a whole number of at least 1' }]);
   }
-  // A Map iterates in insertion order; re-inserting on use keeps the least
-  // recently used bucket first, so eviction is O(1).
-  const buckets = new Map<string, BucketState>();
+  // lru-cache keeps recency in index arrays, so a hot bucket is touched without re-inserting a Map entry,
+  // and the state object is updated in place.
+  const buckets = new LRUCache<string, BucketState>({ max: maxBuckets });
 
   return {
     consume(bucket, policy, cost = 1) {
       const previous = buckets.get(bucket);
       const { state, result } = takeTokens(previous, policy, cost, clock.now());
-      if (previous !== undefined) buckets.delete(bucket);
-      else if (buckets.size >= maxBuckets) buckets.delete(buckets.keys().next().value as string);
-      buckets.set(bucket, state);
+      if (previous === undefined) buckets.set(bucket, state);
+      else {
+        previous.tokens = state.tokens;
+        previous.updatedAt = state.updatedAt;
+      }
       return result;
     },
     reset(bucket) {

@@ -10,6 +10,7 @@ const DAY_MS = 86_400_000;
  */
 export class UsageTracker {
   #pending = new Map<string, UsageDelta>();
+  #carried: UsageDelta[] = [];
   #day = '';
   #dayEnds = 0;
   readonly #flusher: PeriodicFlush;
@@ -25,11 +26,15 @@ export class UsageTracker {
   /** Counts one request (and an error if `isError`) for the key at `now`. */
   record(keyId: string, tenantId: string, isError: boolean, now: number): void {
     const day = this.#dayOf(now);
-    const id = `${keyId}\u0000${day}`;
-    let delta = this.#pending.get(id);
+    // Keyed by id alone on the hot path; the rare entry left from yesterday is moved aside first.
+    let delta = this.#pending.get(keyId);
+    if (delta !== undefined && delta.day !== day) {
+      this.#carried.push(delta);
+      delta = undefined;
+    }
     if (delta === undefined) {
       delta = { keyId, tenantId, day, requests: 0, errors: 0, lastUsedAt: now };
-      this.#pending.set(id, delta);
+      this.#pending.set(keyId, delta);
     }
     delta.requests++;
     if (isError) delta.errors++;
@@ -46,9 +51,10 @@ export class UsageTracker {
   }
 
   async #write(): Promise<void> {
-    if (this.#pending.size === 0) return;
-    const batch = [...this.#pending.values()];
+    if (this.#pending.size === 0 && this.#carried.length === 0) return;
+    const batch = [...this.#carried, ...this.#pending.values()];
     this.#pending = new Map();
+    this.#carried = [];
     try {
       await this.store.increment(batch);
     } catch (error) {
@@ -60,10 +66,9 @@ export class UsageTracker {
   }
 
   #merge(delta: UsageDelta): void {
-    const id = `${delta.keyId}\u0000${delta.day}`;
-    const current = this.#pending.get(id);
-    if (current === undefined) {
-      this.#pending.set(id, delta);
+    const current = this.#pending.get(delta.keyId);
+    if (current === undefined || current.day !== delta.day) {
+      this.#carried.push(delta);
       return;
     }
     current.requests += delta.requests;
