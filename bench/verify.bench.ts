@@ -8,9 +8,8 @@
  * Run: node --conditions=source --import tsx bench/verify.bench.ts
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { type Actor, createKeyManager, type KeygateConfig } from '@keygate/core';
-import { machineLine } from './machine.js';
+import { machineLine, writeResultSection } from './machine.js';
 
 const actor: Actor = { id: 'bench', tenantId: 'bench', role: 'admin' };
 
@@ -67,4 +66,4 @@ const lines = [
   '',
 ];
 console.log(lines.join('\n'));
-writeFileSync(new URL('./results-verify.md', import.meta.url), lines.join('\n'));
+writeResultSection('verify', lines.join('\n'));

@@ -172,5 +172,23 @@ export interface KeyManagerOptions {
     onAudit?: AuditHook;
     /** New secrets from automated rotation, for delivery to their owners. */
     onRotated?: (delivery: RotatedKeyDelivery) => Awaitable<void>;
+    /**
+     * Every verification's outcome, for metrics and alerting. Called
+     * synchronously after the result is known; keep it cheap. Errors are logged.
+     */
+    onVerification?: (event: VerificationEvent) => void;
   };
+}
+
+/** What {@link KeyManagerOptions.hooks.onVerification} receives. Never the key. */
+export interface VerificationEvent {
+  code: VerifyCode;
+  /** The key id the presented key claims (also for failures), when it parsed. */
+  claimedKeyId?: string;
+  /** Tenant of the key, when its secret matched. */
+  tenantId?: string;
+  ip?: string;
+  /** Wall time of the verification in milliseconds. */
+  durationMs: number;
+  at: number;
 }

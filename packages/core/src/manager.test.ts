@@ -2,7 +2,7 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, ForbiddenError, KeyNotFoundError, UnauthenticatedError, ValidationError } from './errors.js';
 import { createMemoryEventBus } from './event-bus.js';
-import { parseKey } from './key-format.js';
+import { checksum, parseKey } from './key-format.js';
 import { KeyManager } from './manager.js';
 import type { Actor, KeyManagerOptions, RotatedKeyDelivery } from './manager-types.js';
 import { createMemoryStorage } from './stores/memory-storage.js';
@@ -29,7 +29,15 @@ function setup(options: KeyManagerOptions = {}) {
   };
 }
 
-/** A key differing from `key` in one character at `index`, checksum recomputed so only the secret differs. */
+/** Same key id, a secret differing in one character, and a valid checksum: only the hash check can tell. */
+function wrongSecret(key: string): string {
+  const p = parseKey(key)!;
+  const secret = (p.secret[0] === 'a' ? 'b' : 'a') + p.secret.slice(1);
+  const body = `${p.prefix}_${p.keyId}_${secret}`;
+  return body + checksum(body);
+}
+
+/** A key differing from `key` in one character at `index` (so its checksum no longer matches). */
 function flip(key: string, index: number): string {
   const c = key[index] === 'a' ? 'b' : 'a';
   return key.slice(0, index) + c + key.slice(index + 1);
@@ -243,6 +251,23 @@ describe('KeyManager.verify', () => {
     expect((await two.manager.verify(secret)).code).toBe('REVOKED');
   });
 
+  it('reports every outcome to onVerification, with the claimed id but never the key', async () => {
+    const events: import('./manager-types.js').VerificationEvent[] = [];
+    const { manager } = setup({ hooks: { onVerification: (e) => void events.push(e) } });
+    const { key, secret } = await manager.create(admin, { name: 'k' });
+    await manager.verify(secret, { ip: '192.0.2.1' });
+    await manager.verify(wrongSecret(secret));
+    await manager.verify('garbage');
+    expect(events.map((e) => [e.code, e.claimedKeyId, e.tenantId])).toEqual([
+      ['VALID', key.id, 'acme'],
+      ['NOT_FOUND', key.id, undefined],
+      ['INVALID_FORMAT', undefined, undefined],
+    ]);
+    expect(events[0]!.ip).toBe('192.0.2.1');
+    expect(events.every((e) => e.durationMs >= 0)).toBe(true);
+    expect(JSON.stringify(events)).not.toContain(secret);
+  });
+
   it('answers DISABLED for everything when keygate is disabled', async () => {
     const { manager } = setup({ config: { enabled: false } });
     expect((await manager.verify('sk_live_x')).code).toBe('DISABLED');
@@ -398,7 +423,7 @@ describe('list, usage and audit', () => {
     await manager.verify(secret, { scopes: ['b:read'] });
     advance(86_400_000);
     await manager.verify(secret);
-    await manager.verify(flip(secret, 20));
+    await manager.verify(wrongSecret(secret));
     const days = await manager.usage(admin, key.id, { from: '2026-01-09', to: '2026-01-11' });
     expect(days).toEqual([
       { day: '2026-01-09', requests: 0, errors: 0 },

@@ -30,6 +30,7 @@ import type {
   RotateKeyInput,
   RotatedKeyDelivery,
   UpdateKeyInput,
+  VerificationEvent,
   VerifyCode,
   VerifyOptions,
   VerifyResult,
@@ -151,6 +152,24 @@ export class KeyManager {
    * (`STORAGE_UNAVAILABLE`), which is not a verdict on the key.
    */
   async verify(presented: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    const observe = this.#options.hooks?.onVerification;
+    if (observe === undefined) return this.#verify(presented, options);
+    const started = performance.now();
+    const result = await this.#verify(presented, options);
+    const event: VerificationEvent = { code: result.code, durationMs: performance.now() - started, at: this.#clock.now() };
+    const claimed = result.key?.id ?? (typeof presented === 'string' ? claimedKeyId(presented) : undefined);
+    if (claimed !== undefined) event.claimedKeyId = claimed;
+    if (result.key !== undefined) event.tenantId = result.key.tenantId;
+    if (options.ip !== undefined) event.ip = options.ip;
+    try {
+      observe(event);
+    } catch (error) {
+      this.#logger.error('keygate: onVerification hook failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+    return result;
+  }
+
+  async #verify(presented: string, options: VerifyOptions): Promise<VerifyResult> {
     if (!this.config.enabled) return { valid: false, code: 'DISABLED' };
     if (typeof presented !== 'string') return this.#reject('INVALID_FORMAT', undefined, options);
     const now = this.#clock.now();
@@ -840,4 +859,9 @@ function unverifiedJwtId(token: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The key id a presented key or JWT claims, unverified; for observers only. */
+function claimedKeyId(presented: string): string | undefined {
+  return looksLikeJwt(presented) ? unverifiedJwtId(presented) : parseKey(presented)?.keyId;
 }
