@@ -276,6 +276,11 @@ export function createHasherChain(primary: Hasher, ...fallbacks: Hasher[]): Hash
   };
 }
 
+/** Whether checking against `encoded` is deliberately slow (argon2), so repeated failures need a guard. */
+export function isSlowHash(encoded: string): boolean {
+  return encoded.startsWith('$argon2');
+}
+
 /**
  * Cache key for a presented key: base64url SHA-256 of it. Lets the
  * verified-key cache be keyed without holding presented secrets in memory.

@@ -57,3 +57,5 @@ export { encodeCursor, decodeCursor, paginate, type CursorPosition } from './sto
 export { createMemoryEventBus } from './event-bus.js';
 export { AuditLog, type AuditHook, type AuditInput } from './audit-log.js';
 export { utcDay } from './usage-tracker.js';
+export * from './http/index.js';
+export * from './distributed.js';

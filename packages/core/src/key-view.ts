@@ -35,7 +35,8 @@ export interface ApiKey {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+/** ISO 8601, or `null` for no time. */
+export const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms));
 
 /** The key's status at `now`. Revoked wins over disabled, which wins over expired. */
 export function keyStatus(record: KeyRecord, now: number): KeyStatus {

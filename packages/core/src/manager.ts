@@ -13,7 +13,7 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from './errors.js';
-import { createArgon2idHasher, createHasherChain, createSha256Hasher, hashForCache } from './hashing.js';
+import { createArgon2idHasher, createHasherChain, createSha256Hasher, hashForCache, isSlowHash } from './hashing.js';
 import { ipMatcherFor, validateCidrs } from './ip-allowlist.js';
 import { generateKey, KEY_ID_LENGTH, parseKey } from './key-format.js';
 import { normalizeKeyName } from './key-name.js';
@@ -228,17 +228,18 @@ export class KeyManager {
     options: VerifyOptions,
   ): Promise<{ record: KeyRecord; match: SecretMatch } | VerifyResult> {
     if (this.#cache.isMissing(keyId)) return this.#reject('NOT_FOUND', undefined, options);
-    const failBucket = `fail:${keyId}`;
-    const failPolicy = this.config.failedVerificationLimit;
-    // Checked before hashing so that guessing secrets for one key id cannot burn CPU on argon2.
-    const budget = await this.rateLimiter.consume(failBucket, failPolicy, 0);
-    if (budget.remaining < 1) {
-      return this.#reject('RATE_LIMITED', undefined, options, { retryAfterMs: Math.max(1, budget.resetAt - now) });
-    }
     const record = await this.#load(keyId);
     if (record === undefined) {
       this.#cache.rememberMissing(keyId);
       return this.#reject('NOT_FOUND', undefined, options);
+    }
+    // Only a slow hash needs a guard: guessing secrets for one key id must not burn argon2 CPU. A cheap
+    // digest is checked every time, so an attacker can never lock the owner out. An exhausted budget
+    // answers NOT_FOUND, like a wrong secret, so it tells nobody that the id exists.
+    const failBucket = `fail:${keyId}`;
+    const guarded = !isJwt && isSlowHash(record.hash);
+    if (guarded && (await this.rateLimiter.consume(failBucket, this.config.failedVerificationLimit, 0)).remaining < 1) {
+      return this.#reject('NOT_FOUND', record, options);
     }
     const hasher = isJwt ? this.#tokenHasher : this.#hasher;
     let match: SecretMatch | undefined;
@@ -252,7 +253,7 @@ export class KeyManager {
       match = 'previous';
     }
     if (match === undefined) {
-      await this.rateLimiter.consume(failBucket, failPolicy, 1);
+      if (guarded) await this.rateLimiter.consume(failBucket, this.config.failedVerificationLimit, 1);
       // Same answer as a missing key: whoever holds no valid secret learns nothing about the id.
       return this.#reject('NOT_FOUND', record, options);
     }
@@ -344,7 +345,7 @@ export class KeyManager {
   async create(actor: Actor, input: CreateKeyInput): Promise<IssuedKey> {
     this.#authorize(actor, 'keys:create');
     const now = this.#clock.now();
-    const issues = validateCreate(input);
+    const issues = withoutName(validateCreate(input));
     if (issues.length > 0) throw new ValidationError(issues);
     const name = this.#name(input.name, issues);
     const environment = input.environment ?? this.config.defaultEnvironment;
@@ -436,7 +437,7 @@ export class KeyManager {
   /** Changes a key's mutable fields. */
   async update(actor: Actor, id: string, input: UpdateKeyInput): Promise<ApiKey> {
     this.#authorize(actor, 'keys:update');
-    const issues = validateUpdate(input);
+    const issues = withoutName(validateUpdate(input));
     if (issues.length > 0) throw new ValidationError(issues);
     const record = await this.#owned(actor, id);
     const now = this.#clock.now();
@@ -824,6 +825,11 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
   if (issues.length > 0) {
     throw new ConfigError(`Invalid keygate dependencies: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, issues);
   }
+}
+
+/** Drops ajv's generic name issues: `normalizeKeyName` says them in the PRD's words ("Token name is required"). */
+function withoutName(issues: FieldIssue[]): FieldIssue[] {
+  return issues.filter((issue) => issue.field !== '/name');
 }
 
 function pageLimit(limit: number | undefined): number {

@@ -7,3 +7,5 @@
 export * from './store-suite.js';
 export * from './event-bus-suite.js';
 export * from './rate-limiter-suite.js';
+export * from './http-suite.js';
+export * from './service-env.js';

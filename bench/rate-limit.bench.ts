@@ -1,0 +1,170 @@
+/**
+ * keygate's Redis token bucket against rate-limiter-flexible's
+ * RateLimiterRedis (ioredis client), on the same Redis in the same run.
+ *
+ * For each concurrency N, N callers loop for a fixed time over 1,000 bucket
+ * names with a limit high enough that checks are admitted (so both do their
+ * full write path). Reported: checks per second, p50 and p99 latency, and
+ * Redis round trips per check counted from `INFO commandstats` deltas
+ * (top-level EVALSHA/EVAL/other calls, not the commands a script runs inside).
+ *
+ * Run: `node --conditions=source --import tsx bench/rate-limit.bench.ts`
+ * (env KEYGATE_BENCH_REDIS_URL, default redis://127.0.0.1:6379).
+ * Writes its section of bench/results-storage.md.
+ *
+ * @module
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { createRedisRateLimiter, type RedisCommandClient } from '@keygate/core';
+import { machineLine } from './machine.js';
+
+// Bench-only clients are dev dependencies of @keygate/core; load them from there.
+export const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+
+const RESULTS = new URL('./results-storage.md', import.meta.url);
+
+/** Replaces one section of bench/results-storage.md (between its markers). */
+export function writeStorageSection(name: string, markdown: string): void {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const current = existsSync(RESULTS)
+    ? readFileSync(RESULTS, 'utf8')
+    : '# Storage and rate-limit benchmark results\n\nWritten by `bench/rate-limit.bench.ts` and `bench/storage.bench.ts`; each rewrites its own section.\n';
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(RESULTS, next);
+}
+
+/** p-th percentile (0..100) of sorted numbers. */
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `check` from `concurrency` callers for `durationMs`; returns count and sorted latencies (µs). */
+export async function drive(concurrency: number, durationMs: number, check: (i: number) => Promise<unknown>): Promise<{ count: number; seconds: number; latencies: Float64Array }> {
+  const samples: number[] = [];
+  const start = performance.now();
+  const end = start + durationMs;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        await check(n++);
+        samples.push((performance.now() - t0) * 1000);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return { count: samples.length, seconds, latencies: Float64Array.from(samples).sort() };
+}
+
+interface CommandClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** Top-level command calls by name, from INFO commandstats (script-internal calls are counted there too, so callers pick names). */
+export async function commandStats(client: CommandClient): Promise<Map<string, number>> {
+  const info = String(await client.sendCommand(['INFO', 'commandstats']));
+  const stats = new Map<string, number>();
+  for (const line of info.split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
+    if (m) stats.set(m[1]!, Number(m[2]));
+  }
+  return stats;
+}
+
+function delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, calls] of after) {
+    const d = calls - (before.get(name) ?? 0);
+    if (d > 0) out.set(name, d);
+  }
+  return out;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(0)} µs`);
+
+async function main(): Promise<void> {
+  const url = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const durationMs = Number(process.env.KEYGATE_BENCH_MS ?? 3000);
+  const { createClient } = requireFromCore('redis') as { createClient: (o: object) => any };
+  const IORedis = requireFromCore('ioredis') as new (url: string, o?: object) => any;
+  const { RateLimiterRedis } = requireFromCore('rate-limiter-flexible') as { RateLimiterRedis: new (o: object) => { consume(key: string, points?: number): Promise<unknown> } };
+
+  const nodeRedis = createClient({ url });
+  nodeRedis.on('error', () => undefined);
+  await nodeRedis.connect();
+  const ioredis = new IORedis(url, { enableOfflineQueue: true, lazyConnect: false });
+  const admin = createClient({ url });
+  await admin.connect();
+  const version = /redis_version:(\S+)/.exec(String(await admin.sendCommand(['INFO', 'server'])))?.[1];
+
+  const run = Date.now().toString(36);
+  const keygate = createRedisRateLimiter({ client: nodeRedis as RedisCommandClient, prefix: `kgbench:${run}:` });
+  const policy = { limit: 1_000_000_000, windowSeconds: 60 };
+  const rlf = new RateLimiterRedis({ storeClient: ioredis, points: 1_000_000_000, duration: 60, keyPrefix: `rlfbench:${run}` });
+
+  const contenders: Array<{ name: string; check: (i: number) => Promise<unknown> }> = [
+    { name: 'keygate createRedisRateLimiter (node-redis 5, token bucket)', check: (i) => keygate.consume(`b${i % 1000}`, policy) },
+    { name: 'rate-limiter-flexible RateLimiterRedis (ioredis 5, fixed window)', check: (i) => rlf.consume(`b${i % 1000}`, 1).catch((r: unknown) => r) },
+  ];
+
+  // Warm-up: load scripts, open sockets.
+  for (const c of contenders) await drive(8, 300, c.check);
+
+  const rows: string[] = [];
+  for (const concurrency of [1, 16, 64]) {
+    for (const c of contenders) {
+      const before = await commandStats(admin);
+      const r = await drive(concurrency, durationMs, c.check);
+      const after = await commandStats(admin);
+      const d = delta(before, after);
+      d.set('info', (d.get('info') ?? 0) - 1);
+      // Top-level calls a caller sends: script calls plus anything not run from inside a script.
+      const topLevel = (d.get('evalsha') ?? 0) + (d.get('eval') ?? 0) + (d.get('multi') ?? 0) + (d.get('exec') ?? 0);
+      const perCheck = topLevel / r.count;
+      const detail = [...d].filter(([n, v]) => v > 0 && n !== 'info').map(([n, v]) => `${n} ${(v / r.count).toFixed(2)}`).join(', ');
+      rows.push(`| ${c.name} | ${concurrency} | ${fmt(r.count / r.seconds)} | ${us(percentile(r.latencies, 50))} | ${us(percentile(r.latencies, 99))} | ${perCheck.toFixed(2)} | ${detail} |`);
+      console.log(rows[rows.length - 1]);
+    }
+  }
+
+  // Clean up the bench's keys.
+  for (const pattern of [`kgbench:${run}:*`, `rlfbench:${run}*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = (await admin.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'])) as [string, string[]];
+      cursor = next;
+      if (keys.length > 0) await admin.sendCommand(['DEL', ...keys]);
+    } while (cursor !== '0');
+  }
+
+  writeStorageSection(
+    'rate-limit',
+    `## Redis rate limiter: keygate vs rate-limiter-flexible
+
+${machineLine()} · Redis ${version} on localhost · ${durationMs / 1000} s per row, 1,000 bucket names, every check admitted.
+The machine was shared with other jobs (2 vCPUs for Node, Redis and PostgreSQL together); repeated runs vary by about ±20 %.
+
+Round trips per check = top-level EVALSHA/EVAL/MULTI/EXEC calls per check from \`INFO commandstats\` deltas (no MONITOR).
+The last column lists every command Redis counted per check, including those a Lua script runs inside (TIME, GET, SET, …),
+which cost no extra round trip.
+
+| limiter | concurrent callers | checks/s | p50 | p99 | round trips / check | commands counted per check |
+| --- | ---: | ---: | ---: | ---: | ---: | --- |
+${rows.join('\n')}
+`,
+  );
+  await Promise.all([nodeRedis.close(), admin.close(), ioredis.quit()]);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main();
+}

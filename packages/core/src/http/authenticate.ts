@@ -1,0 +1,150 @@
+/**
+ * API-key authentication of a request, framework-neutral: what
+ * `requireApiKey` does in every adapter. Reads the key, verifies it with the
+ * route's scopes, and says either "go on, with these headers" or "answer
+ * this".
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { KeygateError } from '../errors.js';
+import type { KeyManager } from '../manager.js';
+import type { VerifyOptions, VerifyResult } from '../manager-types.js';
+import { headerValue } from './body.js';
+import { presentedKey } from './credentials.js';
+import { type HttpErrorCode, problem } from './problem.js';
+import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.js';
+import type { AuthenticateOptions, AuthOutcome, AuthRequest, HttpHeaders, HttpResponse } from './types.js';
+
+/** Default header for keys besides `Authorization`. */
+export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it looks sane, else a fresh UUID (for audit events). */
+export function requestIdOf(headers: HttpHeaders): string {
+  const given = headerValue(headers, 'x-request-id');
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The `User-Agent`, capped so a huge header does not end up in every audit event. */
+export function userAgentOf(headers: HttpHeaders): string | undefined {
+  const ua = headerValue(headers, 'user-agent');
+  return ua === undefined ? undefined : ua.length > 512 ? ua.slice(0, 512) : ua;
+}
+
+/** A function that authenticates requests with fixed options. */
+export type Authenticator = (request: AuthRequest) => Promise<AuthOutcome>;
+
+/**
+ * Builds an {@link Authenticator}: the options are checked and prepared once,
+ * not per request.
+ *
+ * On success the outcome holds the verified key, the rate-limit headers for
+ * the response, and `finish(status)`, which counts the request in the key's
+ * usage (an error when status >= 400) and must be called once the host's
+ * status is known. On failure it holds the problem response: 401 with an
+ * RFC 6750 challenge for missing, invalid, expired, revoked or disabled keys
+ * (a missing key id and a malformed key look the same), 403 for scope or IP,
+ * 429 with `Retry-After` for the key's rate limit, 503 when a backend fails.
+ */
+export function createAuthenticator(manager: KeyManager, options: AuthenticateOptions = {}): Authenticator {
+  const scopes = Object.freeze([...(options.scopes ?? [])]);
+  const scopeMode = options.mode ?? 'all';
+  if (scopeMode !== 'all' && scopeMode !== 'any') throw new TypeError('requireApiKey: mode must be "all" or "any"');
+  const header = (options.header ?? DEFAULT_API_KEY_HEADER).toLowerCase();
+  if (header === 'authorization') throw new TypeError('requireApiKey: header must not be "authorization" (Bearer is always read)');
+  const cost = options.cost ?? 1;
+  const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
+  const challenge = (error: string, description: string, extra = '') =>
+    `Bearer realm="${realm}", error="${error}", error_description="${description}"${extra}`;
+
+  const reject = (code: HttpErrorCode, request: AuthRequest, headers: Record<string, string>, extras: Record<string, unknown> = {}): AuthOutcome => ({
+    ok: false,
+    response: problem(code, { instance: request.path, headers, ...extras }),
+  });
+
+  return async function authenticateRequest(request: AuthRequest): Promise<AuthOutcome> {
+    const presented = presentedKey(request.headers, header);
+    if (presented.kind === 'none') {
+      // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+      return reject('API_KEY_REQUIRED', request, { 'www-authenticate': `Bearer realm="${realm}"` }, {
+        detail: `Send the key as "Authorization: Bearer <key>" or in the ${header} header`,
+      });
+    }
+    if (presented.kind === 'ambiguous') {
+      return reject('AMBIGUOUS_API_KEY', request, { 'www-authenticate': challenge('invalid_request', 'More than one API key was sent') }, {
+        detail: `Send one key, either as Bearer token or in the ${header} header`,
+      });
+    }
+    const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer', requestId: requestIdOf(request.headers) };
+    if (request.ip !== undefined) verifyOptions.ip = request.ip;
+    const userAgent = userAgentOf(request.headers);
+    if (userAgent !== undefined) verifyOptions.userAgent = userAgent;
+
+    let result: VerifyResult;
+    try {
+      result = await manager.verify(presented.key, verifyOptions);
+    } catch (error) {
+      const code = error instanceof KeygateError && error.code === 'RATE_LIMITER_UNAVAILABLE' ? 'RATE_LIMITER_UNAVAILABLE' : 'STORAGE_UNAVAILABLE';
+      return { ok: false, response: problem(code, { instance: request.path, headers: { 'retry-after': '5' } }) };
+    }
+
+    const key = result.key;
+    const headers = result.rateLimit !== undefined && result.rateLimitPolicy !== undefined ? rateLimitHeaders(result.rateLimit, result.rateLimitPolicy, Date.now()) : {};
+    if (result.valid && key !== undefined) {
+      let counted = false;
+      return {
+        ok: true,
+        key,
+        headers,
+        finish(status: number) {
+          if (counted) return;
+          counted = true;
+          manager.recordRequest(key, status >= 400);
+        },
+      };
+    }
+    // The secret matched but the request is refused: that is the key's traffic, and an error.
+    if (key !== undefined) manager.recordRequest(key, true);
+    return refusal(result, request, headers);
+  };
+
+  function refusal(result: VerifyResult, request: AuthRequest, headers: Record<string, string>): AuthOutcome {
+    const held = result.key !== undefined;
+    switch (result.code) {
+      case 'EXPIRED':
+        headers['www-authenticate'] = challenge('invalid_token', 'The API key has expired');
+        return reject('API_KEY_EXPIRED', request, headers);
+      case 'REVOKED':
+        headers['www-authenticate'] = challenge('invalid_token', 'The API key has been revoked');
+        return reject('API_KEY_REVOKED', request, headers);
+      case 'DISABLED':
+        // Without a key, DISABLED means keygate itself is switched off.
+        if (!held) return reject('DISABLED', request, headers);
+        headers['www-authenticate'] = challenge('invalid_token', 'The API key is disabled');
+        return reject('API_KEY_DISABLED', request, headers);
+      case 'INSUFFICIENT_SCOPE':
+        headers['www-authenticate'] = challenge('insufficient_scope', 'The API key lacks a required scope', `, scope="${scopes.join(' ')}"`);
+        return reject('INSUFFICIENT_SCOPE', request, headers, { requiredScopes: scopes, scopeMode, missingScopes: result.missingScopes ?? [] });
+      case 'IP_NOT_ALLOWED':
+        return reject('IP_NOT_ALLOWED', request, headers);
+      case 'RATE_LIMITED':
+        if (held) {
+          headers['retry-after'] = retryAfterSeconds(result.retryAfterMs);
+          return reject('RATE_LIMITED', request, headers, { detail: `Retry in ${headers['retry-after']} s` });
+        }
+      // Too many wrong secrets for this key id: answered like any wrong key, so it reveals nothing about the id.
+      // falls through
+      default:
+        headers['www-authenticate'] = challenge('invalid_token', 'The API key is not valid');
+        return reject('INVALID_API_KEY', request, headers);
+    }
+  }
+}
+
+/** Authenticates one request; see {@link createAuthenticator} (prefer it on hot paths). */
+export function authenticate(manager: KeyManager, request: AuthRequest, options: AuthenticateOptions = {}): Promise<AuthOutcome> {
+  return createAuthenticator(manager, options)(request);
+}
+

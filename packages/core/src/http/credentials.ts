@@ -1,0 +1,42 @@
+/**
+ * Where a request's API key comes from: `Authorization: Bearer <key>`
+ * (scheme case-insensitive) or one configurable header. Never the query
+ * string: URLs end up in logs, histories and Referer headers.
+ *
+ * @module
+ */
+import type { HttpHeaders } from './types.js';
+
+/** What the request presents. */
+export type PresentedKey = { kind: 'none' } | { kind: 'key'; key: string } | { kind: 'ambiguous' };
+
+const NONE: PresentedKey = { kind: 'none' };
+const AMBIGUOUS: PresentedKey = { kind: 'ambiguous' };
+
+/** The token of an `Authorization: Bearer` header; `undefined` for another scheme or none. */
+export function bearerToken(value: string | undefined): string | undefined {
+  if (value === undefined || value.length < 6) return undefined;
+  // "Bearer" with nothing after it (node trims the header) is an empty key, not a missing one.
+  if (value.length === 6) return value.toLowerCase() === 'bearer' ? '' : undefined;
+  // Compare the scheme without building a lower-cased copy of the header.
+  const scheme = value.charCodeAt(6);
+  if (scheme !== 32 && scheme !== 9) return undefined;
+  if (value.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  return value.slice(7).trim();
+}
+
+/**
+ * The key a request presents, in the Authorization header or in `header`
+ * (lower-case). A header sent twice, or both headers with different keys,
+ * is ambiguous: the caller must say which key it means.
+ */
+export function presentedKey(headers: HttpHeaders, header: string): PresentedKey {
+  const auth = headers.authorization;
+  const custom = headers[header];
+  if (Array.isArray(auth) || Array.isArray(custom)) return AMBIGUOUS;
+  const fromAuth = bearerToken(auth);
+  const fromHeader = custom?.trim();
+  if (fromAuth !== undefined && fromHeader !== undefined && fromHeader !== fromAuth) return AMBIGUOUS;
+  const key = fromAuth ?? fromHeader;
+  return key === undefined ? NONE : { kind: 'key', key };
+}

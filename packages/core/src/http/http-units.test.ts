@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { isJsonType, declaresBody } from './body.js';
+import { bearerToken, presentedKey } from './credentials.js';
+import { ERROR_STATUS, problem } from './problem.js';
+import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.js';
+import { matchRoute, normalizeBasePath, pathSegments, stripBase } from './routes.js';
+
+describe('credentials', () => {
+  it('reads Bearer in any case and ignores other schemes', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bEaReR   abc ')).toBe('abc');
+    expect(bearerToken('Bearer')).toBe('');
+    expect(bearerToken('Basic abc')).toBeUndefined();
+    expect(bearerToken('Bearerabc')).toBeUndefined();
+    expect(bearerToken(undefined)).toBeUndefined();
+  });
+
+  it('treats two different keys, or a header sent twice, as ambiguous', () => {
+    expect(presentedKey({ authorization: 'Bearer a', 'x-api-key': 'a' }, 'x-api-key')).toEqual({ kind: 'key', key: 'a' });
+    expect(presentedKey({ authorization: 'Bearer a', 'x-api-key': 'b' }, 'x-api-key')).toEqual({ kind: 'ambiguous' });
+    expect(presentedKey({ 'x-api-key': ['a', 'b'] }, 'x-api-key')).toEqual({ kind: 'ambiguous' });
+    expect(presentedKey({ authorization: 'Basic a' }, 'x-api-key')).toEqual({ kind: 'none' });
+    expect(presentedKey({ 'x-key': ' k ' }, 'x-key')).toEqual({ kind: 'key', key: 'k' });
+  });
+});
+
+describe('rate-limit headers', () => {
+  it('renders the draft and X- headers from one state', () => {
+    const now = 1_700_000_000_000;
+    const h = rateLimitHeaders({ allowed: true, limit: 10, remaining: 7, resetAt: now + 2500, retryAfterMs: 0 }, { limit: 10, windowSeconds: 60 }, now);
+    expect(h).toEqual({
+      'ratelimit-policy': '10;w=60',
+      ratelimit: 'limit=10, remaining=7, reset=3',
+      'x-ratelimit-limit': '10',
+      'x-ratelimit-remaining': '7',
+      'x-ratelimit-reset': String(Math.ceil((now + 2500) / 1000)),
+    });
+    expect(rateLimitHeaders({ allowed: false, limit: 1, remaining: 0, resetAt: now - 5, retryAfterMs: 1 }, { limit: 1, windowSeconds: 0.5 }, now).ratelimit).toBe(
+      'limit=1, remaining=0, reset=0',
+    );
+  });
+
+  it('never says Retry-After 0', () => {
+    expect(retryAfterSeconds(1)).toBe('1');
+    expect(retryAfterSeconds(0)).toBe('1');
+    expect(retryAfterSeconds(1001)).toBe('2');
+  });
+});
+
+describe('routes', () => {
+  it('matches literals before ids and answers 405 with the allowed methods', () => {
+    expect(matchRoute('GET', '/meta')).toMatchObject({ kind: 'route', route: { name: 'meta' } });
+    expect(matchRoute('GET', '/AAAAAAAAAAAAAAAA')).toMatchObject({ kind: 'route', route: { name: 'get' }, id: 'AAAAAAAAAAAAAAAA' });
+    expect(matchRoute('HEAD', '')).toMatchObject({ kind: 'route', route: { name: 'list' } });
+    expect(matchRoute('POST', '/')).toMatchObject({ kind: 'route', route: { name: 'create' } });
+    expect(matchRoute('PUT', '/x')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'PATCH', 'DELETE'] });
+    expect(matchRoute('POST', '/meta/revoke')).toEqual({ kind: 'not-found' });
+    expect(matchRoute('GET', '/a/b/c')).toEqual({ kind: 'not-found' });
+  });
+
+  it('decodes each segment after splitting, so an encoded slash stays inside the id', () => {
+    expect(pathSegments('/..%2F..%2Fetc/revoke')).toEqual(['../../etc', 'revoke']);
+    expect(matchRoute('POST', '/..%2F..%2Fetc/revoke')).toMatchObject({ kind: 'route', route: { name: 'revoke' }, id: '../../etc' });
+    expect(pathSegments('/%E0%A4%A')).toBeUndefined();
+    expect(matchRoute('GET', '/%E0%A4%A')).toEqual({ kind: 'not-found' });
+  });
+
+  it('strips and normalises base paths', () => {
+    expect(stripBase('/api/keys', '/api/keys')).toBe('');
+    expect(stripBase('/api/keys', '/api/keys/x')).toBe('/x');
+    expect(stripBase('/api/keys', '/api/keysx')).toBeUndefined();
+    expect(stripBase('/api/keys', '/other')).toBeUndefined();
+    expect(normalizeBasePath('api/keys/')).toBe('/api/keys');
+    expect(normalizeBasePath('/')).toBe('');
+  });
+});
+
+describe('problem and body helpers', () => {
+  it('builds RFC 9457 documents from the one status table', () => {
+    const res = problem('KEY_NOT_FOUND', { instance: '/x', detail: 'API key not found' });
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(res.body!)).toEqual({ type: 'urn:keygate:problem:key_not_found', title: 'API key not found', status: 404, code: 'KEY_NOT_FOUND', instance: '/x', detail: 'API key not found' });
+    expect(ERROR_STATUS.INTERNAL.status).toBe(500);
+    expect(ERROR_STATUS.STORAGE_UNAVAILABLE.status).toBe(503);
+  });
+
+  it('recognises JSON content types and declared bodies', () => {
+    expect(isJsonType('application/json')).toBe(true);
+    expect(isJsonType('Application/JSON; charset=utf-8')).toBe(true);
+    expect(isJsonType('application/merge-patch+json')).toBe(true);
+    expect(isJsonType('text/json')).toBe(false);
+    expect(isJsonType(undefined)).toBe(false);
+    expect(declaresBody({ 'content-length': '0' })).toBe(false);
+    expect(declaresBody({ 'content-length': '2' })).toBe(true);
+    expect(declaresBody({ 'transfer-encoding': 'chunked' })).toBe(true);
+    expect(declaresBody({})).toBe(false);
+  });
+});

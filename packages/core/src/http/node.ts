@@ -1,0 +1,125 @@
+/**
+ * Plain node:http glue: the management handler and the API-key guard as
+ * `(req, res, next?)` functions, for hosts without a framework (and for the
+ * UI's browser tests, which run a real API server this way). The Express
+ * adapter reuses the request/response helpers, since its `req`/`res` are
+ * node's.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiKey } from '../key-view.js';
+import type { KeyManager } from '../manager.js';
+import { createAuthenticator } from './authenticate.js';
+import { streamReader } from './body.js';
+import { createManagementHandler } from './management.js';
+import { problem } from './problem.js';
+import { stripBase } from './routes.js';
+import type { AuthenticateOptions, HttpBody, HttpResponse, ManagementOptions } from './types.js';
+
+/** Where the client address comes from. Default: the socket's peer. keygate never reads X-Forwarded-For itself. */
+export type GetIp = (req: IncomingMessage) => string | undefined;
+
+const socketIp: GetIp = (req) => req.socket.remoteAddress;
+
+/** The body of a node request: what a body parser left on `req.body`, or the unread stream. */
+export function nodeRequestBody(req: IncomingMessage & { body?: unknown }): HttpBody {
+  const consumed = req.readableEnded || (req.complete && !req.readable);
+  if (req.body !== undefined) return { kind: 'parsed', value: req.body };
+  if (consumed) return { kind: 'none' };
+  return { kind: 'stream', read: streamReader(req) };
+}
+
+/** Splits `req.url` into path and query without building a URL object. */
+export function splitUrl(url: string | undefined): { pathname: string; query: URLSearchParams } {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q === -1 ? { pathname: raw, query: new URLSearchParams() } : { pathname: raw.slice(0, q), query: new URLSearchParams(raw.slice(q + 1)) };
+}
+
+/** The path part of a request URL. */
+export function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+/** Sends an {@link HttpResponse} on a node response. */
+export function writeNodeResponse(res: ServerResponse, response: HttpResponse): void {
+  res.statusCode = response.status;
+  for (const name in response.headers) res.setHeader(name, response.headers[name]!);
+  if (response.body === undefined) res.end();
+  else {
+    res.setHeader('content-length', Buffer.byteLength(response.body));
+    res.end(response.body);
+  }
+}
+
+/**
+ * Counts a request with `finish` once the response is done: its status when
+ * it was sent, an error when the connection closed first.
+ */
+export function finishOnResponse(res: ServerResponse, finish: (status: number) => void): void {
+  res.once('finish', () => finish(res.statusCode));
+  res.once('close', () => {
+    if (!res.writableFinished) finish(500);
+  });
+}
+
+/** Options of {@link createNodeHandler}. */
+export interface NodeHandlerOptions extends ManagementOptions {
+  getIp?: GetIp;
+}
+
+/**
+ * The management API for node:http. Requests outside `basePath` go to
+ * `next` when given, else get a 404 problem.
+ */
+export function createNodeHandler(
+  manager: KeyManager,
+  options: NodeHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
+  const handler = createManagementHandler(manager, options);
+  const getIp = options.getIp ?? socketIp;
+  return (req, res, next) => {
+    const { pathname, query } = splitUrl(req.url);
+    const path = stripBase(handler.basePath, pathname);
+    if (path === undefined) {
+      if (next) next();
+      else writeNodeResponse(res, problem('NOT_FOUND', { instance: pathname }));
+      return;
+    }
+    const ip = getIp(req);
+    handler({ method: req.method ?? 'GET', path, query, headers: req.headers, body: nodeRequestBody(req), raw: req, ...(ip !== undefined ? { ip } : {}) }).then(
+      (response) => writeNodeResponse(res, response),
+      (error: unknown) => (next ? next(error) : res.destroy()),
+    );
+  };
+}
+
+/** Options of {@link createNodeGuard}. */
+export interface NodeGuardOptions extends AuthenticateOptions {
+  getIp?: GetIp;
+}
+
+/**
+ * `requireApiKey` for node:http: answers the refusal itself, or sets
+ * `req.apiKey` and the rate-limit headers and calls `next()`; counts the
+ * request when the response finishes.
+ */
+export function createNodeGuard(
+  manager: KeyManager,
+  options: NodeGuardOptions = {},
+): (req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void) => void {
+  const auth = createAuthenticator(manager, options);
+  const getIp = options.getIp ?? socketIp;
+  return (req, res, next) => {
+    auth({ headers: req.headers, ip: getIp(req), path: pathOf(req.url) }).then((outcome) => {
+      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
+      for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
+      req.apiKey = outcome.key;
+      finishOnResponse(res, outcome.finish);
+      next();
+    }, next);
+  };
+}

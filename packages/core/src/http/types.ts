@@ -1,0 +1,101 @@
+/**
+ * The framework-neutral request and response of keygate's HTTP layer.
+ * Adapters (Express, Koa, plain node:http) translate to and from these and
+ * nothing else, so every framework behaves the same.
+ *
+ * @module
+ */
+import type { Actor } from '../manager-types.js';
+import type { Awaitable } from '../types.js';
+
+/** Request headers as node gives them: lower-case names. */
+export type HttpHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The request body, as far as the framework got with it: already parsed by
+ * the host's own body parser (`express.json()`), still an unread stream, or
+ * absent.
+ */
+export type HttpBody =
+  | { kind: 'parsed'; value: unknown }
+  | { kind: 'stream'; read(limit: number): Promise<Buffer> }
+  | { kind: 'none' };
+
+/** One HTTP request, as the core sees it. */
+export interface HttpRequest {
+  method: string;
+  /** Path relative to the management base, still percent-encoded (`''`, `/meta`, `/{id}/revoke`). */
+  path: string;
+  query: URLSearchParams;
+  headers: HttpHeaders;
+  /** Client address as the framework's trusted-proxy setting sees it. keygate never reads X-Forwarded-For. */
+  ip?: string;
+  body: HttpBody;
+  /** The framework's own request object (express `req`, koa `ctx`, node `IncomingMessage`), handed to `getActor`. */
+  raw: unknown;
+  /** Path prefix the client used to reach the base (for `Location` and `instance`); default: the handler's `basePath`. */
+  basePath?: string;
+}
+
+/** What to send back. `body` is already serialised. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Who is calling, as the host knows them (from its session or its own auth).
+ * `undefined` when the caller is not logged in; keygate then tries an API
+ * key on the request, and answers 401 without one.
+ */
+// `any`: each adapter passes its own framework object (express req, koa ctx, node IncomingMessage).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type GetActor<Raw = any> = (raw: Raw) => Awaitable<Actor | undefined>;
+
+/** Options of {@link createManagementHandler}. */
+export interface ManagementOptions {
+  getActor: GetActor;
+  /** Where the routes live. Default `/api/v1/platform/api-keys`. */
+  basePath?: string;
+  /** Largest accepted request body in bytes. Default 65536 (64 KiB). */
+  bodyLimit?: number;
+  /** Header an API key may come in besides `Authorization: Bearer`. Default `x-api-key`. */
+  apiKeyHeader?: string;
+  /** Called with unexpected errors (answered as a bare 500). Default: `console.error` of the message. */
+  onError?: (error: unknown) => void;
+}
+
+/** Options of `requireApiKey` and {@link authenticate}. */
+export interface AuthenticateOptions {
+  /** Scopes the route needs. Default none (any valid key). */
+  scopes?: readonly string[];
+  /** `all` (default): every scope; `any`: at least one. */
+  mode?: 'all' | 'any';
+  /** Header a key may come in besides `Authorization: Bearer`. Default `x-api-key`. */
+  header?: string;
+  /** Tokens the request takes from the key's rate-limit bucket. Default 1. */
+  cost?: number;
+  /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
+  realm?: string;
+}
+
+/** The parts of a request {@link authenticate} reads. */
+export interface AuthRequest {
+  headers: HttpHeaders;
+  ip?: string;
+  /** For the problem's `instance`. */
+  path?: string;
+}
+
+/** Outcome of {@link authenticate}. */
+export type AuthOutcome =
+  | {
+      ok: true;
+      key: import('../key-view.js').ApiKey;
+      /** Rate-limit headers to add to the host's response (empty when the key has no limit). */
+      headers: Record<string, string>;
+      /** Call once with the host's final status: counts the request (an error when >= 400). */
+      finish(status: number): void;
+    }
+  | { ok: false; response: HttpResponse };

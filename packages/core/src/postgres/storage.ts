@@ -1,0 +1,267 @@
+/**
+ * {@link KeygateStorage} on PostgreSQL through a `pg` pool the host owns.
+ *
+ * One row per key, per audit event and per (key, day) of usage, so every
+ * write is one single-row (or one multi-row) statement: no shared index
+ * record to read, modify and write back. Listings and audit queries are
+ * keyset-paginated on `(time, id)` indexes; usage sums are
+ * `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`, exact under any
+ * concurrency; audit appends are `ON CONFLICT DO NOTHING` on the primary key.
+ *
+ * @module
+ */
+import { BackendError, ConfigError, KeygateError, ValidationError, type FieldIssue } from '../errors.js';
+import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
+import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
+import type {
+  AuditEvent,
+  AuditQuery,
+  KeyListQuery,
+  KeyRecord,
+  KeygateStorage,
+  Page,
+  UsageBucket,
+  UsageDelta,
+  UsageSummary,
+} from '../types.js';
+import { migrate, tableNames, type PgPoolLike } from './migrations.js';
+
+export type { PgPoolLike, PgClientLike } from './migrations.js';
+
+/** Options of {@link createPostgresStorage}. */
+export interface PostgresStorageOptions {
+  /** A `pg.Pool` (or anything with `query` and `connect`). keygate never ends it unless `onClose` says so. */
+  pool: PgPoolLike;
+  /** Schema of keygate's tables, created if missing. Default `public`. */
+  schema?: string;
+  /** Prefix of table names. Default `keygate_`. */
+  tablePrefix?: string;
+  /** Create tables at start-up. Default true; turn off when a migration tool owns the schema (see `migrationStatements`). */
+  migrate?: boolean;
+  /** Called by `close()`; for a pool keygate made itself (see `createStorage`). */
+  onClose?: () => Promise<void> | void;
+}
+
+/** A Postgres storage, with a way to wait for its tables. */
+export interface PostgresStorage extends KeygateStorage {
+  /** Resolves once the tables exist (every method waits for it too); rejects with STORAGE_UNAVAILABLE if setup failed (the next call retries). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A time bound as a whole number of ms within bigint range: `at` is an integer, so ceil keeps `>=` and `<` exact. */
+function bound(value: number): number {
+  const n = Math.ceil(Number(value));
+  if (Number.isNaN(n)) return 0;
+  return Math.min(Math.max(n, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+}
+
+function check(issues: FieldIssue[]): void {
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+function parseJson<T>(raw: unknown): T | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the storage. Tables are created on first use (or `ready()`),
+ * idempotently and under an advisory lock, so any number of processes can
+ * start at once.
+ *
+ * @throws ConfigError at construction when the pool or an option is unusable.
+ */
+export function createPostgresStorage(options: PostgresStorageOptions): PostgresStorage {
+  const factory = 'createPostgresStorage';
+  if (typeof options !== 'object' || options === null) throw new ConfigError(`${factory}: options must be an object`, [{ field: 'options', message: 'must be an object' }]);
+  const { pool } = options;
+  const missing = ['query', 'connect'].filter((m) => typeof (pool as unknown as Record<string, unknown> | undefined)?.[m] !== 'function');
+  if (typeof pool !== 'object' || pool === null || missing.length > 0) {
+    throw new ConfigError(`${factory}: pool must be a pg Pool (missing ${missing.map((m) => `${m}()`).join(', ')})`, [{ field: 'pool', message: 'must be a pg Pool' }]);
+  }
+  const t = tableNames(options.schema ?? 'public', options.tablePrefix ?? 'keygate_');
+  let setup: Promise<void> | undefined = options.migrate === false ? Promise.resolve() : undefined;
+
+  function ready(): Promise<void> {
+    setup ??= migrate(pool, t).catch((error: unknown) => {
+      setup = undefined;
+      throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL storage setup failed', { cause: error });
+    });
+    return setup;
+  }
+
+  // Named statements for the hot reads: each connection parses and plans them once.
+  const statementPrefix = `keygate_${t.schema}_${t.base}`.replace(/[^a-z0-9_]/g, '');
+  async function sql(text: string, values: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }> {
+    await ready();
+    try {
+      return await (name === undefined ? pool.query(text, values) : pool.query({ name: `${statementPrefix}_${name}`, text, values }));
+    } catch (error) {
+      if (error instanceof KeygateError) throw error;
+      throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL storage failed', { cause: error });
+    }
+  }
+
+  const afterCursor = (cursor: string | undefined, timeColumn: string, next: number): { clause: string; values: unknown[] } => {
+    if (cursor === undefined) return { clause: '', values: [] };
+    const at = decodeCursor(cursor);
+    return { clause: ` AND (${timeColumn}, id) < ($${next}, $${next + 1} COLLATE "C")`, values: [at.at, at.id] };
+  };
+
+  return {
+    ready,
+    keys: {
+      async get(id) {
+        if (typeof id !== 'string') return undefined;
+        const { rows } = await sql(`SELECT record FROM ${t.keys} WHERE id = $1`, [id], 'get_key');
+        return parseJson<KeyRecord>(rows[0]?.record);
+      },
+      async put(record) {
+        if (typeof record !== 'object' || record === null) throw new ValidationError([{ field: '', message: 'must be a key record' }]);
+        const issues: FieldIssue[] = [];
+        if (typeof record.id !== 'string' || record.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
+        if (typeof record.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
+        if (typeof record.environment !== 'string') issues.push({ field: '/environment', message: 'must be a string' });
+        if (!isTime(record.createdAt)) issues.push({ field: '/createdAt', message: 'must be epoch milliseconds' });
+        check(issues);
+        await sql(
+          `INSERT INTO ${t.keys} (id, tenant_id, environment, created_at, record) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, environment = excluded.environment,
+             created_at = excluded.created_at, record = excluded.record`,
+          [record.id, record.tenantId, record.environment, record.createdAt, JSON.stringify(record)],
+        );
+      },
+      async delete(id) {
+        if (typeof id !== 'string') return false;
+        const { rowCount } = await sql(`DELETE FROM ${t.keys} WHERE id = $1`, [id]);
+        return (rowCount ?? 0) > 0;
+      },
+      async list(query: KeyListQuery): Promise<Page<KeyRecord>> {
+        assertPageSize(query.limit);
+        const values: unknown[] = [query.tenantId];
+        let where = 'tenant_id = $1';
+        if (query.environment !== undefined) {
+          values.push(query.environment);
+          where += ' AND environment = $2';
+        }
+        const after = afterCursor(query.cursor, 'created_at', values.length + 1);
+        values.push(...after.values, query.limit + 1);
+        const { rows } = await sql(
+          `SELECT record FROM ${t.keys} WHERE ${where}${after.clause} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+          values,
+        );
+        const items = rows.slice(0, query.limit).map((r) => parseJson<KeyRecord>(r.record)).filter((r): r is KeyRecord => r !== undefined);
+        const last = items[items.length - 1];
+        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
+      },
+    },
+    audit: {
+      async append(event: AuditEvent) {
+        if (typeof event !== 'object' || event === null) throw new ValidationError([{ field: '', message: 'must be an audit event' }]);
+        const issues: FieldIssue[] = [];
+        if (typeof event.id !== 'string' || event.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
+        if (typeof event.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
+        if (!isTime(event.at)) issues.push({ field: '/at', message: 'must be epoch milliseconds' });
+        check(issues);
+        await sql(
+          `INSERT INTO ${t.audit} (tenant_id, id, key_id, at, event) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, id) DO NOTHING`,
+          [event.tenantId, event.id, event.keyId ?? null, event.at, JSON.stringify(event)],
+        );
+      },
+      async query(query: AuditQuery): Promise<Page<AuditEvent>> {
+        assertPageSize(query.limit);
+        const values: unknown[] = [query.tenantId];
+        let where = 'tenant_id = $1';
+        if (query.keyId !== undefined) {
+          values.push(query.keyId);
+          where += ` AND key_id = $${values.length}`;
+        }
+        if (query.from !== undefined) {
+          values.push(bound(query.from));
+          where += ` AND at >= $${values.length}`;
+        }
+        if (query.to !== undefined) {
+          values.push(bound(query.to));
+          where += ` AND at < $${values.length}`;
+        }
+        const after = afterCursor(query.cursor, 'at', values.length + 1);
+        values.push(...after.values, query.limit + 1);
+        const { rows } = await sql(
+          `SELECT event FROM ${t.audit} WHERE ${where}${after.clause} ORDER BY at DESC, id DESC LIMIT $${values.length}`,
+          values,
+        );
+        const items = rows.slice(0, query.limit).map((r) => parseJson<AuditEvent>(r.event)).filter((e): e is AuditEvent => e !== undefined);
+        const last = items[items.length - 1];
+        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.at, id: last.id }) } : { items };
+      },
+    },
+    usage: {
+      async increment(deltas: UsageDelta[]) {
+        assertUsageDeltas(deltas);
+        if (deltas.length === 0) return;
+        // Sorted, so concurrent batches lock rows in one global order and cannot deadlock.
+        const days = mergeUsageDeltas(deltas).sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+        const totals = new Map<string, { requests: number; errors: number; last: number }>();
+        for (const d of days) {
+          const sum = totals.get(d.keyId);
+          if (sum === undefined) totals.set(d.keyId, { requests: d.requests, errors: d.errors, last: d.lastUsedAt });
+          else {
+            sum.requests += d.requests;
+            sum.errors += d.errors;
+            sum.last = Math.max(sum.last, d.lastUsedAt);
+          }
+        }
+        // One statement: both tables change together or not at all.
+        await sql(
+          `WITH days AS (
+             INSERT INTO ${t.usageDays} AS u (key_id, day, requests, errors)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+             ON CONFLICT (key_id, day) DO UPDATE SET requests = u.requests + excluded.requests, errors = u.errors + excluded.errors
+             RETURNING 1)
+           INSERT INTO ${t.usageTotals} AS s (key_id, requests, errors, last_used_at)
+           SELECT * FROM unnest($5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
+           ON CONFLICT (key_id) DO UPDATE SET requests = s.requests + excluded.requests, errors = s.errors + excluded.errors,
+             last_used_at = GREATEST(s.last_used_at, excluded.last_used_at)`,
+          [
+            days.map((d) => d.keyId),
+            days.map((d) => d.day),
+            days.map((d) => d.requests),
+            days.map((d) => d.errors),
+            [...totals.keys()],
+            [...totals.values()].map((s) => s.requests),
+            [...totals.values()].map((s) => s.errors),
+            [...totals.values()].map((s) => s.last),
+          ],
+        );
+      },
+      async range(keyId, fromDay, toDay): Promise<UsageBucket[]> {
+        const { rows } = await sql(
+          `SELECT day, requests, errors FROM ${t.usageDays} WHERE key_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`,
+          [keyId, fromDay, toDay],
+        );
+        return rows.map((r) => ({ day: String(r.day), requests: Number(r.requests), errors: Number(r.errors) }));
+      },
+      async summary(keyId): Promise<UsageSummary> {
+        const { rows } = await sql(`SELECT requests, errors, last_used_at FROM ${t.usageTotals} WHERE key_id = $1`, [keyId]);
+        const row = rows[0];
+        if (row === undefined) return { requests: 0, errors: 0 };
+        return { requests: Number(row.requests), errors: Number(row.errors), lastUsedAt: Number(row.last_used_at) };
+      },
+      async forget(keyId) {
+        await sql(`WITH d AS (DELETE FROM ${t.usageDays} WHERE key_id = $1) DELETE FROM ${t.usageTotals} WHERE key_id = $1`, [keyId]);
+      },
+    },
+    async close() {
+      await options.onClose?.();
+    },
+  };
+}

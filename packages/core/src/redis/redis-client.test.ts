@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors.js';
+import { assertRedisClient, evalScript, keySegment, luaScript, RedisNotReadyError, RedisTimeoutError, sendWithDeadline, type RedisCommandClient } from './redis-client.js';
+import { ThrottledLog } from './throttled-log.js';
+
+describe('sendWithDeadline', () => {
+  it('rejects with RedisTimeoutError when the command never answers', async () => {
+    const hung: RedisCommandClient = { sendCommand: () => new Promise(() => undefined) };
+    await expect(sendWithDeadline(hung, ['PING'], 20)).rejects.toBeInstanceOf(RedisTimeoutError);
+  });
+  it('fails at once, without sending, while the client says it is not ready', async () => {
+    let sent = 0;
+    const down: RedisCommandClient = { isReady: false, sendCommand: async () => void sent++ };
+    await expect(sendWithDeadline(down, ['PING'], 1000)).rejects.toBeInstanceOf(RedisNotReadyError);
+    expect(sent).toBe(0);
+  });
+});
+
+describe('evalScript', () => {
+  it('sends EVALSHA, and EVAL with the source only after NOSCRIPT', async () => {
+    const script = luaScript('return 1');
+    const seen: string[][] = [];
+    const client: RedisCommandClient = {
+      sendCommand: async (args) => {
+        seen.push(args);
+        if (args[0] === 'EVALSHA') throw new Error('NOSCRIPT No matching script');
+        return 1;
+      },
+    };
+    expect(await evalScript(client, script, ['k'], ['a'], 100)).toBe(1);
+    expect(seen).toEqual([
+      ['EVALSHA', script.sha, '1', 'k', 'a'],
+      ['EVAL', 'return 1', '1', 'k', 'a'],
+    ]);
+  });
+  it('does not retry other errors', async () => {
+    let calls = 0;
+    const client: RedisCommandClient = { sendCommand: async () => { calls++; throw new Error('ERR wrong'); } };
+    await expect(evalScript(client, luaScript('return 1'), [], [], 100)).rejects.toThrow('ERR wrong');
+    expect(calls).toBe(1);
+  });
+});
+
+describe('helpers', () => {
+  it('assertRedisClient names the missing methods', () => {
+    expect(() => assertRedisClient({ sendCommand() {} }, 'f', ['sendCommand', 'duplicate'])).toThrow(/duplicate\(\)/);
+    expect(() => assertRedisClient(null, 'f')).toThrow(ConfigError);
+  });
+  it('keySegment keeps ids apart and free of ":"', () => {
+    expect(keySegment('a:b')).toBe('a%3Ab');
+    expect(keySegment('a%3Ab')).toBe('a%253Ab');
+    expect(keySegment('a:b')).not.toBe(keySegment('a%3Ab'));
+  });
+  it('ThrottledLog logs one line per interval, with the count held back, and one recovery line', () => {
+    const lines: Array<[string, string, Record<string, unknown> | undefined]> = [];
+    let now = 0;
+    const log = new ThrottledLog({ warn: (m, d) => void lines.push(['warn', m, d]), error: (m, d) => void lines.push(['error', m, d]) }, 1000, () => now);
+    for (let i = 0; i < 50; i++) log.failure('down', new Error('ECONNREFUSED'));
+    now = 1500;
+    log.failure('down', new Error('ECONNREFUSED'));
+    log.recovered('up');
+    log.recovered('up');
+    expect(lines).toEqual([
+      ['error', 'down', { error: 'Error: ECONNREFUSED' }],
+      ['error', 'down', { error: 'Error: ECONNREFUSED', suppressed: 49 }],
+      ['warn', 'up', {}],
+    ]);
+  });
+});

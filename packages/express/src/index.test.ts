@@ -1,0 +1,49 @@
+import express, { type Request } from 'express';
+import { describe, expect, it } from 'vitest';
+import { createKeyManager } from '@keygate/core';
+import { listenOnLoopback, runHttpConformance } from '@keygate/core/testing';
+import { keygateRouter, requireApiKey } from './index.js';
+
+runHttpConformance('express', ({ manager, basePath, actorFromHeaders, trustProxy, hostRoutes }) => {
+  const app = express();
+  app.set('trust proxy', trustProxy);
+  app.use(keygateRouter(manager, { basePath, getActor: (req: Request) => actorFromHeaders(req.headers) }));
+  for (const route of hostRoutes) {
+    app.get(route.path, requireApiKey(manager, { scopes: route.scopes ?? [], mode: route.mode ?? 'all' }), (req, res) => {
+      if (route.respond === 'throw') throw new Error('boom');
+      if (route.respond === 'error') return void res.status(500).json({ error: 'boom' });
+      res.json({ keyId: req.apiKey!.id, tenantId: req.apiKey!.tenantId });
+    });
+  }
+  // Quiet default error output for the 'throw' route.
+  app.use((_error: unknown, _req: Request, res: express.Response, _next: express.NextFunction) => void res.status(500).json({ error: 'boom' }));
+  return listenOnLoopback(app);
+});
+
+describe('express specifics', () => {
+  const admin = { id: 'u1', tenantId: 'acme', role: 'admin' };
+
+  it('reads a body express.json() already parsed, and mounts under a prefix', async () => {
+    const manager = createKeyManager();
+    const app = express();
+    app.use(express.json(), express.urlencoded());
+    app.use('/admin', keygateRouter(manager, { basePath: '/keys', getActor: () => admin }));
+    const server = await listenOnLoopback(app);
+    try {
+      const post = (body: string, type: string) => fetch(`${server.baseUrl}/admin/keys`, { method: 'POST', body, headers: { 'content-type': type } });
+      const created = await post(JSON.stringify({ name: 'parsed' }), 'application/json');
+      expect(created.status).toBe(201);
+      const { key } = (await created.json()) as { key: { id: string } };
+      expect(created.headers.get('location')).toBe(`/admin/keys/${key.id}`);
+      const unknown = await post(JSON.stringify({ name: 'x', nope: 1 }), 'application/json');
+      expect(unknown.status).toBe(422);
+      expect(((await unknown.json()) as { errors: unknown[] }).errors).toEqual([{ field: '/nope', message: 'is not a known field' }]);
+      expect((await post('name=form', 'application/x-www-form-urlencoded')).status).toBe(415);
+      expect((await fetch(`${server.baseUrl}/admin/keys/${key.id}`, { headers: {} })).status).toBe(200);
+      expect((await fetch(`${server.baseUrl}/keys`)).status).toBe(404);
+    } finally {
+      await server.close();
+      await manager.close();
+    }
+  });
+});

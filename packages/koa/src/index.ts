@@ -1,0 +1,96 @@
+/**
+ * @keygate/koa: the keygate management API and `requireApiKey` for Koa 3.
+ * A translation layer only; the behaviour lives in `@keygate/core`'s HTTP
+ * layer, shared with the Express adapter.
+ *
+ * @packageDocumentation
+ */
+import type { Context, Middleware } from 'koa';
+import {
+  type ApiKey,
+  type AuthenticateOptions,
+  createAuthenticator,
+  createManagementHandler,
+  type GetActor,
+  type HttpResponse,
+  type KeyManager,
+  type ManagementOptions,
+  nodeRequestBody,
+  stripBase,
+} from '@keygate/core';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified API key, set by `requireApiKey`. */
+    apiKey?: ApiKey;
+  }
+}
+
+/** Options of {@link keygateRoutes}. */
+export interface KeygateRoutesOptions extends Omit<ManagementOptions, 'getActor'> {
+  /** Who is calling, from your own session or auth (receives the koa `ctx`); `undefined` when nobody is signed in. */
+  getActor: GetActor<Context>;
+}
+
+function send(ctx: Context, response: HttpResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.body = response.body ?? null;
+}
+
+/**
+ * Middleware serving the management API under `basePath` (default
+ * `/api/v1/platform/api-keys`); other paths pass through. Works with or
+ * without a body parser before it. The client address is `ctx.ip`, so
+ * `app.proxy` decides whether X-Forwarded-For counts.
+ */
+export function keygateRoutes(manager: KeyManager, options: KeygateRoutesOptions): Middleware {
+  const handler = createManagementHandler(manager, options);
+  return async (ctx, next) => {
+    const path = stripBase(handler.basePath, ctx.path);
+    if (path === undefined) return next();
+    const parsed = (ctx.request as { body?: unknown }).body;
+    const response = await handler({
+      method: ctx.method,
+      path,
+      query: new URLSearchParams(ctx.querystring),
+      headers: ctx.headers,
+      ip: ctx.ip,
+      body: parsed !== undefined ? { kind: 'parsed', value: parsed } : nodeRequestBody(ctx.req),
+      raw: ctx,
+    });
+    send(ctx, response);
+  };
+}
+
+/** Options of {@link requireApiKey}. */
+export type RequireApiKeyOptions = AuthenticateOptions;
+
+/**
+ * Middleware that lets a request through only with a valid API key holding
+ * `scopes` (`mode` `all` or `any`). Puts the key on `ctx.state.apiKey`, sets
+ * the rate-limit headers, and counts the request (as an error when the final
+ * status is >= 400 or downstream throws). Refusals are problem+json: 401,
+ * 403, 429, 503.
+ */
+export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): Middleware {
+  const auth = createAuthenticator(manager, options);
+  return async (ctx, next) => {
+    const outcome = await auth({ headers: ctx.headers, ip: ctx.ip, path: ctx.path });
+    if (!outcome.ok) return send(ctx, outcome.response);
+    ctx.set(outcome.headers);
+    ctx.state.apiKey = outcome.key;
+    try {
+      await next();
+    } catch (error) {
+      outcome.finish(500);
+      // Koa's error response drops the headers set so far; it keeps error.headers.
+      if (error !== null && typeof error === 'object' && Object.isExtensible(error)) {
+        const e = error as { headers?: Record<string, string> };
+        e.headers = { ...outcome.headers, ...e.headers };
+      }
+      throw error;
+    }
+    outcome.finish(ctx.status);
+  };
+}

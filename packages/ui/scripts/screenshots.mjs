@@ -1,0 +1,202 @@
+// Screenshots of <api-key-manager>'s main states, from the built bundle, in
+// headless system Chromium against the real test API server.
+//
+//   node packages/ui/build.mjs --no-types && node packages/ui/scripts/screenshots.mjs
+//   node packages/ui/scripts/screenshots.mjs --serve   # keep the demo running at the printed URL
+//
+// Writes docs/images/ui-*.png at the repository root.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const uiDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(uiDir, '../..');
+const outDir = path.join(repoRoot, 'docs/images');
+const serveOnly = process.argv.includes('--serve');
+
+const require = createRequire(import.meta.url);
+const puppeteer = createRequire(require.resolve('@web/test-runner-chrome'))('puppeteer-core');
+
+if (!existsSync(path.join(uiDir, 'dist/api-key-manager.js'))) {
+  console.error('Build first: node packages/ui/build.mjs');
+  process.exit(1);
+}
+
+function startApi() {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'packages/ui/test/server.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.once('exit', () => child.kill('SIGTERM'));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('exit', (code) => reject(new Error(`API server exited with ${code}`)));
+    child.stdout.on('data', (c) => {
+      out += c;
+      if (out.includes('\n')) resolve({ port: JSON.parse(out.split('\n')[0]).port, child });
+    });
+  });
+}
+
+const api = await startApi();
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json', '.txt': 'text/plain' };
+const server = http.createServer((req, res) => {
+  const url = req.url ?? '/';
+  if (url.startsWith('/api/') || url.startsWith('/__test/')) {
+    const upstream = http.request({ host: '127.0.0.1', port: api.port, method: req.method, path: url, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 500, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(upstream);
+    return;
+  }
+  const pathname = url.split('?')[0] === '/' ? '/demo/index.html' : url.split('?')[0];
+  const file = path.join(uiDir, path.normalize(pathname));
+  if (!file.startsWith(uiDir) || !existsSync(file)) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+  res.end(readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const origin = `http://127.0.0.1:${server.address().port}`;
+
+async function call(p, body) {
+  const r = await fetch(`${origin}${p}`, { method: 'POST', body: JSON.stringify(body) });
+  return r.json();
+}
+
+// Data: eight keys, 30 days of usage on the first, one revoked.
+const { ids } = await call('/__test/seed', { tenant: 'demo', count: 8 });
+const days = [];
+for (let i = 29; i >= 0; i--) {
+  const day = new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10);
+  const requests = Math.round(400 + 300 * Math.sin(i / 3) + (29 - i) * 25);
+  days.push({ day, requests, errors: Math.round(requests * (i % 7 === 3 ? 0.08 : 0.012)) });
+}
+await call('/__test/usage', { tenant: 'demo', id: ids[0], days });
+await call('/__test/usage', { tenant: 'demo', id: ids[2], days: days.slice(-3) });
+await fetch(`${origin}/api/v1/platform/api-keys/${ids[5]}/revoke`, { method: 'POST', headers: { 'x-test-tenant': 'demo' } });
+
+if (serveOnly) {
+  console.log(`Demo: ${origin}/  (?theme=dark, ?role=viewer). Ctrl+C to stop.`);
+  await new Promise(() => {});
+}
+
+mkdirSync(outDir, { recursive: true });
+const browser = await puppeteer.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--font-render-hinting=none'],
+});
+
+const page = await browser.newPage();
+page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+page.on('pageerror', (e) => console.error('[page error]', e.message));
+
+const inShadow = (fn, ...args) => page.evaluate(fn, ...args);
+const click = (selector) =>
+  inShadow((s) => document.querySelector('api-key-manager').shadowRoot.querySelector(s).click(), selector);
+const waitFor = (selector) =>
+  page.waitForFunction((s) => document.querySelector('api-key-manager')?.shadowRoot?.querySelector(s), { timeout: 10000 }, selector);
+const settle = () => new Promise((r) => setTimeout(r, 250));
+const shot = async (name, fullPage = false) => {
+  await settle();
+  await page.screenshot({ path: path.join(outDir, `ui-${name}.png`), fullPage });
+  console.log(`docs/images/ui-${name}.png`);
+};
+const open = async (query, width = 1280, height = 820) => {
+  await page.setViewport({ width, height, deviceScaleFactor: 1 });
+  await page.goto(`${origin}/${query}`, { waitUntil: 'networkidle0' });
+  await waitFor('tbody tr');
+  await page.waitForFunction(() => !document.querySelector('api-key-manager').shadowRoot.textContent.includes('—'), { timeout: 5000 }).catch(() => {});
+};
+
+// 1. Table (light)
+await open('?theme=light');
+await shot('table', true);
+
+// 2. Create modal with a validation error and scopes picked
+await click('[data-create]');
+await waitFor('#f-name');
+await inShadow(() => {
+  const root = document.querySelector('api-key-manager').shadowRoot;
+  const input = root.querySelector('#f-name');
+  input.value = 'Billing service for the EU region!';
+  input.dispatchEvent(new Event('input'));
+  root.querySelector('input[value="read:users"]').click();
+  root.querySelector('input[value="read:orders"]').click();
+  root.querySelector('input[name="expiry"][value="90d"]').click();
+});
+await shot('create-modal');
+
+// 3. Secret shown once
+await inShadow(() => {
+  const root = document.querySelector('api-key-manager').shadowRoot;
+  const input = root.querySelector('#f-name');
+  input.value = 'Billing service';
+  input.dispatchEvent(new Event('input'));
+});
+await click('[data-submit]');
+await waitFor('[data-secret]');
+await shot('secret-modal');
+await click('[data-done]');
+
+// 4. Details with charts
+await click(`tr[data-key-id="${ids[0]}"] [data-action="details"]`);
+await page.waitForFunction(
+  () => document.querySelector('api-key-manager').shadowRoot.querySelector('canvas[data-chart="error-rate"]')?.width > 0,
+  { timeout: 10000 },
+);
+await waitFor('[data-audit]');
+await shot('details-charts');
+await click('[data-close]');
+
+// 5. Delete confirmation
+await click(`tr[data-key-id="${ids[1]}"] [data-action="delete"]`);
+await waitFor('[data-confirm-text]');
+await shot('delete-confirm');
+await click('[data-cancel]');
+
+// 6. Regenerate
+await click(`tr[data-key-id="${ids[1]}"] [data-action="regenerate"]`);
+await waitFor('input[name="grace"]');
+await shot('regenerate-modal');
+
+// 7. Dark theme, table and details
+await open('?theme=dark');
+await shot('dark-table', true);
+await click(`tr[data-key-id="${ids[0]}"] [data-action="details"]`);
+await page.waitForFunction(
+  () => document.querySelector('api-key-manager').shadowRoot.querySelector('canvas[data-chart="error-rate"]')?.width > 0,
+  { timeout: 10000 },
+);
+await shot('dark-details');
+
+// 8. 360 px wide: cards; and the create modal there
+await open('?theme=light', 360, 740);
+await shot('mobile-360');
+await click('[data-create]');
+await waitFor('#f-name');
+await shot('mobile-360-create');
+
+// 9. Viewer: read-only
+await open('?theme=light&role=viewer');
+await shot('viewer-readonly');
+
+// 10. No access
+await page.setViewport({ width: 900, height: 400 });
+await page.goto(`${origin}/?role=nobody`, { waitUntil: 'networkidle0' });
+await waitFor('[role="alert"]');
+await shot('forbidden');
+
+await browser.close();
+server.close();
+api.child.kill('SIGTERM');
+process.exit(0);

@@ -1,0 +1,100 @@
+/**
+ * Usage charts (requests per day, error rate). This module pulls in
+ * chart.js and is only loaded with `import()` when a key's details open, so
+ * the main bundle stays small.
+ *
+ * @module
+ */
+
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import type { UsageDay } from './types.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Tooltip, Filler);
+
+/** Colours taken from the element's theme. */
+export interface ChartColors {
+  primary: string;
+  danger: string;
+  /** Translucent fill under the error-rate line. */
+  dangerFill: string;
+  text: string;
+  grid: string;
+}
+
+/** The two charts of a key's usage. */
+export interface UsageCharts {
+  requests: Chart;
+  errorRate: Chart;
+  destroy(): void;
+}
+
+/** Error rate in percent, one decimal; 0 on days without requests. */
+export function errorRates(days: readonly UsageDay[]): number[] {
+  return days.map((d) => (d.requests > 0 ? Math.round((d.errors / d.requests) * 1000) / 10 : 0));
+}
+
+/** Draws both charts into the given canvases. Call `destroy()` before the canvases go away. */
+export function renderUsageCharts(
+  requestsCanvas: HTMLCanvasElement,
+  errorCanvas: HTMLCanvasElement,
+  days: readonly UsageDay[],
+  labels: { requests: string; errorRate: string },
+  colors: ChartColors,
+): UsageCharts {
+  const dayLabels = days.map((d) => d.day.slice(5));
+  const scales = {
+    x: { ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 8 }, grid: { display: false } },
+    y: { beginAtZero: true, ticks: { color: colors.text, precision: 0 }, grid: { color: colors.grid } },
+  };
+  const common = {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false as const,
+    plugins: { legend: { display: false }, tooltip: { enabled: true } },
+  };
+  const requests = new Chart(requestsCanvas, {
+    type: 'bar',
+    data: {
+      labels: dayLabels,
+      datasets: [{ label: labels.requests, data: days.map((d) => d.requests), backgroundColor: colors.primary, borderRadius: 3 }],
+    },
+    options: { ...common, scales },
+  });
+  const errorRate = new Chart(errorCanvas, {
+    type: 'line',
+    data: {
+      labels: dayLabels,
+      datasets: [
+        {
+          label: labels.errorRate,
+          data: errorRates(days),
+          borderColor: colors.danger,
+          backgroundColor: colors.dangerFill,
+          fill: true,
+          tension: 0.25,
+          pointRadius: 2,
+        },
+      ],
+    },
+    options: { ...common, scales: { ...scales, y: { ...scales.y, suggestedMax: 10, ticks: { ...scales.y.ticks, precision: 1 } } } },
+  });
+  return {
+    requests,
+    errorRate,
+    destroy() {
+      requests.destroy();
+      errorRate.destroy();
+    },
+  };
+}
