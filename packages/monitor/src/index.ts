@@ -28,5 +28,6 @@ export { createMemoryClaimStore, createRedisClaimStore, type ClaimStore, type Re
 export { createRotationReminders, type RotationReminders, type RotationReminderOptions, type ReminderRunResult } from './reminders.js';
 export { createAutoRotation, type AutoRotationOptions, type AutoRotationResult } from './auto-rotation.js';
 export { runCli, type CliIo } from './cli-run.js';
+export { createMetricsHandler, type MetricsHandlerOptions } from './metrics-handler.js';
 export { ipRangeOf } from './ip-range.js';
 export { WindowCounter } from './window-counter.js';

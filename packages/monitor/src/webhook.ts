@@ -18,7 +18,7 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Extra headers (e.g. a routing key for the receiver). */
   headers?: Record<string, string>;
-  /** Default `console`. Never receives the secret or the URL's query. */
+  /** Default `console`. Never receives the secret, or the URL beyond its origin. */
   logger?: Logger;
   /** For tests: how to wait between attempts. */
   sleep?: (ms: number) => Promise<void>;
@@ -72,7 +72,8 @@ export function createWebhookNotifier(options: WebhookOptions): WebhookNotifier 
   const logger = options.logger ?? console;
   const sleep = options.sleep ?? sleeper;
   const random = options.random ?? Math.random;
-  const where = `${target.protocol}//${target.host}${target.pathname}`;
+  // Origin only: webhook URLs often carry a secret in the path or query (Slack-style).
+  const where = target.origin;
 
   async function deliver(notification: Notification): Promise<WebhookResult> {
     const deliveryId = typeof notification.data?.id === 'string' ? notification.data.id : eventId(Date.now());

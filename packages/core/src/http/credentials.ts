@@ -40,3 +40,30 @@ export function presentedKey(headers: HttpHeaders, header: string): PresentedKey
   const key = fromAuth ?? fromHeader;
   return key === undefined ? NONE : { kind: 'key', key };
 }
+
+/**
+ * The request's headers, with a repeated `Authorization` header made
+ * visible. Node keeps only the first of several `Authorization` lines in
+ * `req.headers` (it discards duplicates of that header), so a request with
+ * two keys would authenticate as the first one; given `rawHeaders`, this
+ * returns all of them as an array, which {@link presentedKey} answers as
+ * ambiguous. Costs one pass over the raw header names; allocates only for
+ * such a request.
+ */
+export function credentialHeaders(req: { headers: HttpHeaders; rawHeaders?: readonly string[] }): HttpHeaders {
+  const raw = req.rawHeaders;
+  if (raw === undefined) return req.headers;
+  let first = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    if (first < 0) {
+      first = i;
+      continue;
+    }
+    const values: string[] = [];
+    for (let j = first; j < raw.length; j += 2) if (raw[j]!.length === 13 && raw[j]!.toLowerCase() === 'authorization') values.push(raw[j + 1]!);
+    return { ...req.headers, authorization: values };
+  }
+  return req.headers;
+}

@@ -13,6 +13,7 @@ export type {
   HttpResponse,
   GetActor,
   ManagementOptions,
+  ReportQuery,
   AuthenticateOptions,
   AuthRequest,
   AuthOutcome,
@@ -29,7 +30,7 @@ export {
 export { ERROR_STATUS, NO_STORE_HEADERS, problem, errorResponse, type HttpErrorCode, type ProblemExtras } from './problem.js';
 export { MANAGEMENT_ROUTES, matchRoute, stripBase, normalizeBasePath, type RouteDefinition, type RouteMatch, type RouteName } from './routes.js';
 export { readJsonBody, streamReader, isJsonType, declaresBody, BodyTooLargeError, DEFAULT_BODY_LIMIT } from './body.js';
-export { presentedKey, bearerToken, type PresentedKey } from './credentials.js';
+export { presentedKey, bearerToken, credentialHeaders, type PresentedKey } from './credentials.js';
 export { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.js';
 export { buildOpenApiDocument, responseSchemas } from './openapi.js';
 export {

@@ -16,7 +16,7 @@ import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.js';
 import { presentedKey } from './credentials.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { errorResponse, json, NO_STORE_HEADERS, problem } from './problem.js';
-import { parseAuditQuery, parseListQuery, parseUsageQuery } from './query.js';
+import { parseAuditQuery, parseListQuery, parseReportQuery, parseUsageQuery } from './query.js';
 import { matchRoute, normalizeBasePath, type RouteDefinition } from './routes.js';
 import type { HttpRequest, HttpResponse, ManagementOptions } from './types.js';
 
@@ -62,8 +62,9 @@ export function createManagementHandler(manager: KeyManager, options: Management
       return problem('METHOD_NOT_ALLOWED', { instance, headers: { allow: match.allow.join(', ') } });
     }
     const { route, id } = match;
+    if (route.name === 'reports' && options.reports === undefined) return problem('NOT_FOUND', { detail: 'No such route', instance });
     if (route.name === 'openapi') {
-      openApi ??= JSON.stringify(buildOpenApiDocument({ basePath }));
+      openApi ??= JSON.stringify(buildOpenApiDocument({ basePath, reports: options.reports !== undefined }));
       return { status: 200, headers: { ...NO_STORE_HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: openApi };
     }
     if (!manager.config.enabled) return problem('DISABLED', { detail: 'keygate is disabled by configuration', instance });
@@ -176,6 +177,8 @@ export function createManagementHandler(manager: KeyManager, options: Management
         const page = await manager.auditLog(actor, { ...query, keyId: key });
         return json(200, { ...page, items: page.items.map(auditView) });
       }
+      case 'reports':
+        return json(200, await options.reports!(actor, parseReportQuery(request.query)));
       default:
         return problem('NOT_FOUND', { instance });
     }

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKey } from '../key-view.js';
 import type { KeyManager } from '../manager.js';
 import { createAuthenticator } from './authenticate.js';
+import { credentialHeaders } from './credentials.js';
 import { streamReader } from './body.js';
 import { createManagementHandler } from './management.js';
 import { problem } from './problem.js';
@@ -90,7 +91,7 @@ export function createNodeHandler(
       return;
     }
     const ip = getIp(req);
-    handler({ method: req.method ?? 'GET', path, query, headers: req.headers, body: nodeRequestBody(req), raw: req, ...(ip !== undefined ? { ip } : {}) }).then(
+    handler({ method: req.method ?? 'GET', path, query, headers: credentialHeaders(req), body: nodeRequestBody(req), raw: req, ...(ip !== undefined ? { ip } : {}) }).then(
       (response) => writeNodeResponse(res, response),
       (error: unknown) => (next ? next(error) : res.destroy()),
     );
@@ -114,7 +115,7 @@ export function createNodeGuard(
   const auth = createAuthenticator(manager, options);
   const getIp = options.getIp ?? socketIp;
   return (req, res, next) => {
-    auth({ headers: req.headers, ip: getIp(req), path: pathOf(req.url) }).then((outcome) => {
+    auth({ headers: credentialHeaders(req), ip: getIp(req), path: pathOf(req.url) }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
       for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
       req.apiKey = outcome.key;

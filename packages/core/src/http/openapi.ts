@@ -196,6 +196,7 @@ const OPERATIONS: Record<RouteName, { summary: string; ok: number; schema?: stri
   usage: { summary: 'Requests and errors per UTC day, every day present', ok: 200, schema: 'UsageReport', query: ['from', 'to'] },
   audit: { summary: "The tenant's audit log, newest first", ok: 200, schema: 'AuditPage', query: ['keyId', 'from', 'to', 'limit', 'cursor'] },
   keyAudit: { summary: "One key's audit log", ok: 200, schema: 'AuditPage', query: ['from', 'to', 'limit', 'cursor'] },
+  reports: { summary: "The tenant's usage report (see @keygate/monitor docs/operations.md)", ok: 200, query: ['days', 'notUsedForDays', 'expiringWithinDays', 'top'] },
 };
 
 const QUERY_PARAMETERS: Record<string, object> = {
@@ -206,6 +207,10 @@ const QUERY_PARAMETERS: Record<string, object> = {
   keyId: { name: 'keyId', in: 'query', schema: { type: 'string', pattern: '^[0-9A-Za-z]{16}$' } },
   from: { name: 'from', in: 'query', description: 'Usage: YYYY-MM-DD; audit: ISO 8601 date-time', schema: { type: 'string' } },
   to: { name: 'to', in: 'query', description: 'Usage: YYYY-MM-DD; audit: ISO 8601 date-time', schema: { type: 'string' } },
+  days: { name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 366, default: 30 } },
+  notUsedForDays: { name: 'notUsedForDays', in: 'query', schema: { type: 'integer', minimum: 1, default: 30 } },
+  expiringWithinDays: { name: 'expiringWithinDays', in: 'query', schema: { type: 'integer', minimum: 0, default: 14 } },
+  top: { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
 };
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
@@ -214,9 +219,10 @@ const problemResponse = (description: string) => ({ description, content: { 'app
  * The OpenAPI 3.1 document for a handler mounted at `basePath`. Plain JSON;
  * build once and cache.
  */
-export function buildOpenApiDocument(options: { basePath: string; title?: string; version?: string }): Record<string, unknown> {
+export function buildOpenApiDocument(options: { basePath: string; title?: string; version?: string; reports?: boolean }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of MANAGEMENT_ROUTES) {
+    if (route.name === 'reports' && !options.reports) continue;
     const op = OPERATIONS[route.name];
     const path = options.basePath + route.pattern.map((s) => (s === ':id' ? '/{id}' : `/${s}`)).join('');
     const parameters: object[] = [];

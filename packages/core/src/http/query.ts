@@ -112,3 +112,15 @@ export function parseAuditQuery(query: URLSearchParams, allowKeyId: boolean): { 
   return defined({ ...result, cursor: q.cursor() });
 }
 
+
+/** `?days=&notUsedForDays=&expiringWithinDays=&top=` of the tenant report: whole numbers; ranges are the provider's to check. */
+export function parseReportQuery(query: URLSearchParams): { days?: number; notUsedForDays?: number; expiringWithinDays?: number; top?: number } {
+  const q = new QueryReader(query);
+  const int = (name: string) => {
+    const value = q.matching(name, /^\d{1,4}$/, 'must be a whole number');
+    return value === undefined ? undefined : Number(value);
+  };
+  const result = { days: int('days'), notUsedForDays: int('notUsedForDays'), expiringWithinDays: int('expiringWithinDays'), top: int('top') };
+  q.done();
+  return defined(result);
+}

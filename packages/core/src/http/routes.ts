@@ -20,7 +20,8 @@ export type RouteName =
   | 'reveal'
   | 'usage'
   | 'audit'
-  | 'keyAudit';
+  | 'keyAudit'
+  | 'reports';
 
 /** One route: method, path pattern (`:id` is a key id), and the permission checked before the body is read. */
 export interface RouteDefinition {
@@ -41,6 +42,8 @@ export const MANAGEMENT_ROUTES: readonly RouteDefinition[] = [
   { name: 'meta', method: 'GET', pattern: ['meta'] },
   { name: 'openapi', method: 'GET', pattern: ['openapi.json'], public: true },
   { name: 'audit', method: 'GET', pattern: ['audit'], permission: 'audit:read' },
+  // Served only when the host passes a `reports` provider (e.g. @keygate/monitor); 404 otherwise.
+  { name: 'reports', method: 'GET', pattern: ['reports'], permission: 'usage:read' },
   { name: 'create', method: 'POST', pattern: [], permission: 'keys:create', body: 'required' },
   { name: 'list', method: 'GET', pattern: [], permission: 'keys:read' },
   { name: 'get', method: 'GET', pattern: [':id'], permission: 'keys:read' },

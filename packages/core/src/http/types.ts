@@ -64,6 +64,20 @@ export interface ManagementOptions {
   apiKeyHeader?: string;
   /** Called with unexpected errors (answered as a bare 500). Default: `console.error` of the message. */
   onError?: (error: unknown) => void;
+  /**
+   * Serves `GET <base>/reports` (permission `usage:read`): the actor's tenant
+   * usage report, e.g. `(actor, q) => monitor.reports.tenantReport(actor, q)`
+   * from `@keygate/monitor`. Without it the route is 404.
+   */
+  reports?: (actor: Actor, query: ReportQuery) => Promise<unknown>;
+}
+
+/** Query of `GET <base>/reports`: whole numbers, each optional. */
+export interface ReportQuery {
+  days?: number;
+  notUsedForDays?: number;
+  expiringWithinDays?: number;
+  top?: number;
 }
 
 /** Options of `requireApiKey` and {@link authenticate}. */
