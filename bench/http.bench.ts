@@ -6,15 +6,15 @@
  * generator does not share their event loop.
  *
  * Run from the repo root: node --conditions=source --import tsx bench/http.bench.ts
- * Writes bench/results-http.md.
+ * Writes its section of bench/results.md.
  */
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { machineLine } from './machine.js';
+import { machineLine, writeResultSection } from './machine.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = 5;
@@ -156,8 +156,8 @@ ${allRounds}
 
 Target: >= 90 %. Regenerate with \`node --conditions=source --import tsx bench/http.bench.ts\`.
 `;
-  writeFileSync(new URL('./results-http.md', import.meta.url), md);
-  console.log(`express ${ratio(runs.expressBare, runs.expressKey)}, koa ${ratio(runs.koaBare, runs.koaKey)} -> bench/results-http.md`);
+  writeResultSection('http', md);
+  console.log(`express ${ratio(runs.expressBare, runs.expressKey)}, koa ${ratio(runs.koaBare, runs.koaKey)} -> bench/results.md`);
 }
 
 if (process.argv.includes('--serve')) await serve();

@@ -10,34 +10,17 @@
  *
  * Run: `node --conditions=source --import tsx bench/rate-limit.bench.ts`
  * (env KEYGATE_BENCH_REDIS_URL, default redis://127.0.0.1:6379).
- * Writes its section of bench/results-storage.md.
+ * Writes its section of bench/results.md.
  *
  * @module
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createRedisRateLimiter, type RedisCommandClient } from '@keygate/core';
-import { machineLine } from './machine.js';
+import { machineLine, writeResultSection } from './machine.js';
 
 // Bench-only clients are dev dependencies of @keygate/core; load them from there.
 export const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
-
-const RESULTS = new URL('./results-storage.md', import.meta.url);
-
-/** Replaces one section of bench/results-storage.md (between its markers). */
-export function writeStorageSection(name: string, markdown: string): void {
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${start}\n${markdown.trim()}\n${end}`;
-  const current = existsSync(RESULTS)
-    ? readFileSync(RESULTS, 'utf8')
-    : '# Storage and rate-limit benchmark results\n\nWritten by `bench/rate-limit.bench.ts` and `bench/storage.bench.ts`; each rewrites its own section.\n';
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length) : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(RESULTS, next);
-}
 
 /** p-th percentile (0..100) of sorted numbers. */
 export function percentile(sorted: Float64Array | number[], p: number): number {
@@ -146,7 +129,7 @@ async function main(): Promise<void> {
     } while (cursor !== '0');
   }
 
-  writeStorageSection(
+  writeResultSection(
     'rate-limit',
     `## Redis rate limiter: keygate vs rate-limiter-flexible
 

@@ -6,7 +6,7 @@
  *
  * Run: `node --conditions=source --import tsx bench/storage.bench.ts`
  * (env KEYGATE_BENCH_REDIS_URL, KEYGATE_BENCH_DATABASE_URL). Writes its
- * section of bench/results-storage.md.
+ * section of bench/results.md.
  *
  * @module
  */
@@ -19,8 +19,8 @@ import {
   type KeygateStorage,
   type RedisPubSubClient,
 } from '@keygate/core';
-import { machineLine } from './machine.js';
-import { commandStats, drive, percentile, requireFromCore, writeStorageSection } from './rate-limit.bench.js';
+import { machineLine, writeResultSection } from './machine.js';
+import { commandStats, drive, percentile, requireFromCore } from './rate-limit.bench.js';
 
 const redisUrl = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = process.env.KEYGATE_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     if (keys.length > 0) await admin.sendCommand(['DEL', ...keys]);
   } while (cursor !== '0');
 
-  writeStorageSection(
+  writeResultSection(
     'storage',
     `## KeyManager.verify on shared storage
 
