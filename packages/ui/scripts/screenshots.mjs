@@ -3,6 +3,7 @@
 //
 //   node packages/ui/build.mjs --no-types && node packages/ui/scripts/screenshots.mjs
 //   node packages/ui/scripts/screenshots.mjs --serve   # keep the demo running at the printed URL
+//   node packages/ui/scripts/screenshots.mjs --only=dashboard   # just docs/images/ui-dashboard.png
 //
 // Writes docs/images/ui-*.png at the repository root.
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ const uiDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(uiDir, '../..');
 const outDir = path.join(repoRoot, 'docs/images');
 const serveOnly = process.argv.includes('--serve');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 
 const require = createRequire(import.meta.url);
 const puppeteer = createRequire(require.resolve('@web/test-runner-chrome'))('puppeteer-core');
@@ -84,6 +86,37 @@ await call('/__test/usage', { tenant: 'demo', id: ids[0], days });
 await call('/__test/usage', { tenant: 'demo', id: ids[2], days: days.slice(-3) });
 await fetch(`${origin}/api/v1/platform/api-keys/${ids[5]}/revoke`, { method: 'POST', headers: { 'x-test-tenant': 'demo' } });
 
+// Dashboard data (tenant "acme"): 90 days of traffic on three keys, one idle
+// key, one expiring soon, one overdue for rotation, two never used.
+const acme = (await call('/__test/seed', { tenant: 'acme', count: 7 })).ids;
+const series = (n, f) => {
+  const out = [];
+  for (let i = n - 1; i >= 0; i--) out.push({ day: new Date(Date.now() - i * 86_400_000).toISOString().slice(0, 10), ...f(i) });
+  return out;
+};
+await call('/__test/usage', {
+  tenant: 'acme',
+  id: acme[0],
+  days: series(90, (i) => {
+    const requests = Math.round(900 + 350 * Math.sin(i / 4) + (90 - i) * 9 - (i % 7 < 2 ? 300 : 0));
+    return { requests, errors: Math.round(requests * (i === 12 || i === 13 ? 0.11 : 0.012)) };
+  }),
+});
+await call('/__test/usage', {
+  tenant: 'acme',
+  id: acme[1],
+  days: series(90, (i) => {
+    const requests = Math.round(420 + 120 * Math.cos(i / 5));
+    return { requests, errors: Math.round(requests * (i % 11 === 4 ? 0.09 : 0.02)) };
+  }),
+});
+await call('/__test/usage', { tenant: 'acme', id: acme[2], days: series(10, (i) => ({ requests: 60 + i * 7, errors: i % 4 === 0 ? 3 : 0 })) });
+await call('/__test/backdate', { tenant: 'acme', id: acme[3], days: 80 });
+await call('/__test/usage', { tenant: 'acme', id: acme[3], days: series(60, () => ({ requests: 25, errors: 1 })).slice(0, 12) });
+await call('/__test/backdate', { tenant: 'acme', id: acme[4], days: 25, expiresInDays: 5 });
+await call('/__test/backdate', { tenant: 'acme', id: acme[5], days: 131 });
+await call('/__test/usage', { tenant: 'acme', id: acme[5], days: series(90, (i) => ({ requests: 40 + (i % 5) * 6, errors: 0 })) });
+
 if (serveOnly) {
   console.log(`Demo: ${origin}/  (?theme=dark, ?role=viewer). Ctrl+C to stop.`);
   await new Promise(() => {});
@@ -117,6 +150,23 @@ const open = async (query, width = 1280, height = 820) => {
   await waitFor('tbody tr');
   await page.waitForFunction(() => !document.querySelector('api-key-manager').shadowRoot.textContent.includes('—'), { timeout: 5000 }).catch(() => {});
 };
+
+// 0. Usage dashboard (light, 30 days)
+await page.setViewport({ width: 1280, height: 900, deviceScaleFactor: 1 });
+await page.goto(`${origin}/demo/dashboard.html?theme=light`, { waitUntil: 'networkidle0' });
+await page.waitForFunction(
+  () => document.querySelector('api-key-usage-dashboard')?.shadowRoot?.querySelector('canvas[data-chart="error-rate"]')?.width > 0,
+  { timeout: 10000 },
+);
+await settle();
+await page.screenshot({ path: path.join(outDir, 'ui-dashboard.png'), fullPage: true });
+console.log('docs/images/ui-dashboard.png');
+if (only === 'dashboard') {
+  await browser.close();
+  server.close();
+  api.child.kill('SIGTERM');
+  process.exit(0);
+}
 
 // 1. Table (light)
 await open('?theme=light');

@@ -17,6 +17,7 @@ import type {
   UpdateKeyInput,
   Usage,
 } from './types.js';
+import type { ReportQuery, TenantReport } from './report-types.js';
 
 /** One field's problem, as in problem+json `errors[]`. */
 export interface FieldError {
@@ -176,5 +177,10 @@ export class ApiClient {
   /** `GET /{id}/audit`, newest first. */
   audit(id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<AuditEvent>> {
     return this.#request('GET', `/${encodeURIComponent(id)}/audit`, { query });
+  }
+
+  /** `GET /reports`: the tenant's usage report (404 when the host serves no reports). */
+  report(query: ReportQuery = {}): Promise<TenantReport> {
+    return this.#request('GET', '/reports', { query: { ...query } });
   }
 }

@@ -98,3 +98,75 @@ export function renderUsageCharts(
     },
   };
 }
+
+/** The two charts of `<api-key-usage-dashboard>`. */
+export interface DashboardCharts {
+  traffic: Chart;
+  errorRate: Chart;
+  destroy(): void;
+}
+
+/**
+ * Draws the dashboard's charts: requests and errors per day as overlapping
+ * bars (errors are a part of requests, so the red bar sits inside the blue
+ * one), and the daily error rate as a line. Call `destroy()` before the
+ * canvases go away.
+ */
+export function renderDashboardCharts(
+  trafficCanvas: HTMLCanvasElement,
+  errorCanvas: HTMLCanvasElement,
+  days: readonly UsageDay[],
+  labels: { requests: string; errors: string; errorRate: string },
+  colors: ChartColors,
+): DashboardCharts {
+  const dayLabels = days.map((d) => d.day.slice(5));
+  const scales = {
+    x: { ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 10 }, grid: { display: false } },
+    y: { beginAtZero: true, ticks: { color: colors.text, precision: 0 }, grid: { color: colors.grid } },
+  };
+  const common = {
+    responsive: true,
+    maintainAspectRatio: false,
+    animation: false as const,
+    interaction: { mode: 'index' as const, intersect: false },
+    plugins: { legend: { display: false }, tooltip: { enabled: true } },
+  };
+  const traffic = new Chart(trafficCanvas, {
+    type: 'bar',
+    data: {
+      labels: dayLabels,
+      // The first dataset is drawn on top: errors in front of requests.
+      datasets: [
+        { label: labels.errors, data: days.map((d) => d.errors), backgroundColor: colors.danger, borderRadius: 2, grouped: false },
+        { label: labels.requests, data: days.map((d) => d.requests), backgroundColor: colors.primary, borderRadius: 2, grouped: false },
+      ],
+    },
+    options: { ...common, scales },
+  });
+  const errorRate = new Chart(errorCanvas, {
+    type: 'line',
+    data: {
+      labels: dayLabels,
+      datasets: [
+        {
+          label: labels.errorRate,
+          data: errorRates(days),
+          borderColor: colors.danger,
+          backgroundColor: colors.dangerFill,
+          fill: true,
+          tension: 0.25,
+          pointRadius: days.length > 31 ? 0 : 2,
+        },
+      ],
+    },
+    options: { ...common, scales: { ...scales, y: { ...scales.y, suggestedMax: 10, ticks: { ...scales.y.ticks, precision: 1 } } } },
+  });
+  return {
+    traffic,
+    errorRate,
+    destroy() {
+      traffic.destroy();
+      errorRate.destroy();
+    },
+  };
+}

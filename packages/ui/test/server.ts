@@ -8,8 +8,13 @@
  *   its own tenant and needs no reset;
  * - `POST /__test/seed` `{ tenant, count, usage? }` creates keys;
  * - `POST /__test/usage` `{ tenant, id, days: [{ day, requests, errors }] }` adds usage;
+ * - `POST /__test/backdate` `{ tenant, id, days, expiresInDays? }` moves a key's
+ *   creation `days` into the past (and sets its expiry), for the dashboard's
+ *   "rotation overdue" and "expiring soon" lists;
  * - `POST /__test/fail` `{ method, suffix, status, body }` makes the next
  *   matching API request fail with that answer.
+ *
+ * `GET <base>/reports` is served by @keygate/monitor's `createReports`.
  *
  * Run: `node --conditions=source --import tsx packages/ui/test/server.ts`;
  * prints `{"port":N}` on stdout once listening (PORT env, default 0 = any).
@@ -18,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto';
 import { createKeyManager, createMemoryStorage, type KeyManager, type KeygateStorage } from '../../core/src/index.js';
 import { createNodeHandler } from '../../core/src/http/index.js';
+import { createReports } from '../../monitor/src/reports.js';
 
 const BASE = '/api/v1/platform/api-keys';
 
@@ -47,8 +53,10 @@ function build(): { manager: KeyManager; storage: KeygateStorage; handler: Retur
       usageFlushInterval: '50ms',
     },
   });
+  const reports = createReports(manager);
   const handler = createNodeHandler(manager, {
     basePath: BASE,
+    reports: (actor, query) => reports.tenantReport(actor, query),
     getActor: (req: IncomingMessage) => {
       const role = String(req.headers['x-test-role'] ?? 'admin');
       if (role === 'none') return undefined;
@@ -101,6 +109,19 @@ async function testRoute(req: IncomingMessage, res: ServerResponse, path: string
     await state.storage.usage.increment(
       days.map((d) => ({ keyId: id, tenantId, day: d.day, requests: d.requests, errors: d.errors, lastUsedAt: Date.parse(`${d.day}T12:00:00Z`) })),
     );
+    return send(res, 200, { ok: true });
+  }
+  if (path === '/__test/backdate') {
+    const record = await state.storage.keys.get(String(body['id']));
+    if (!record || record.tenantId !== tenantId) return send(res, 404, { error: 'no such key' });
+    const shift = Number(body['days'] ?? 0) * 86_400_000;
+    const expiresInDays = body['expiresInDays'];
+    await state.storage.keys.put({
+      ...record,
+      createdAt: record.createdAt - shift,
+      updatedAt: record.updatedAt - shift,
+      expiresAt: typeof expiresInDays === 'number' ? Date.now() + expiresInDays * 86_400_000 : record.expiresAt,
+    });
     return send(res, 200, { ok: true });
   }
   if (path === '/__test/fail') {
