@@ -20,3 +20,5 @@ export {
 export { createPostgresStorage, type PostgresStorage, type PostgresStorageOptions, type PgPoolLike, type PgClientLike } from './postgres/storage.js';
 export { migrationStatements, tableNames, type TableNames } from './postgres/migrations.js';
 export { createStorage, connectKeygate, type CreateStorageOptions, type ConnectKeygateOptions, type KeygateConnection } from './stores/connect.js';
+export { createRedisCreditStore, CREDIT_SPEND_LUA, CREDIT_REFILL_LUA, type RedisCreditStoreOptions } from './redis/credit-store.js';
+export { createPostgresCreditStore, refillBoundarySql, type PostgresCreditStoreOptions } from './postgres/credit-store.js';

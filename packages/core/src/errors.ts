@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'SECRET_NOT_STORED'
   | 'STORAGE_UNAVAILABLE'
   | 'RATE_LIMITER_UNAVAILABLE'
+  /** A management call made too often (key lookups). */
+  | 'RATE_LIMITED'
+  | 'NOT_FOUND'
   | 'INTERNAL';
 
 /** One problem with one input field. */
@@ -95,6 +98,17 @@ export class BackendError extends KeygateError {
   override name = 'BackendError';
   constructor(code: 'STORAGE_UNAVAILABLE' | 'RATE_LIMITER_UNAVAILABLE', message: string, options?: { cause?: unknown }) {
     super(code, message, options);
+  }
+}
+
+/** A whoami refused because the actor looked up too many keys lately. */
+export class LookupLimitedError extends KeygateError {
+  override name = 'LookupLimitedError';
+  /** Milliseconds until another lookup is allowed. */
+  readonly retryAfterMs: number;
+  constructor(retryAfterMs: number) {
+    super('RATE_LIMITED', 'Too many key lookups; try again later');
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

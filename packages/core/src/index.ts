@@ -13,7 +13,18 @@ export type * from './config-types.js';
 export type * from './manager-types.js';
 export { KeyManager, createKeyManager } from './manager.js';
 export { resolveConfig, CONFIG_DEFAULTS } from './config.js';
-export { createKeyInputSchema, updateKeyInputSchema, rotateKeyInputSchema, rateLimitPolicySchema, configSchema } from './schemas.js';
+export {
+  createKeyInputSchema,
+  updateKeyInputSchema,
+  rotateKeyInputSchema,
+  rateLimitPolicySchema,
+  rateLimitsSchema,
+  creditInputSchema,
+  createIdentityInputSchema,
+  updateIdentityInputSchema,
+  whoamiInputSchema,
+  configSchema,
+} from './schemas.js';
 export { ajv, compileValidator, toFieldIssues } from './validation.js';
 export { type ApiKey, type KeyStatus, keyStatus, maskKey, toApiKey } from './key-view.js';
 export { normalizeKeyName, MAX_KEY_NAME_LENGTH } from './key-name.js';
@@ -55,6 +66,8 @@ export { createMemoryStorage } from './stores/memory-storage.js';
 export { createKeyvStorage, type KeyvStorageOptions } from './stores/keyv-storage.js';
 export { encodeCursor, decodeCursor, paginate, type CursorPosition } from './stores/cursor.js';
 export { createMemoryEventBus } from './event-bus.js';
+export { createMemoryCreditStore, assertCreditCount, assertCreditPolicy, type MemoryCreditStore } from './memory-credit-store.js';
+export { lastRefillBoundary, nextRefillBoundary, effectiveCredits } from './credit-refill.js';
 export { AuditLog, type AuditHook, type AuditInput } from './audit-log.js';
 export { utcDay } from './usage-tracker.js';
 export * from './http/index.js';

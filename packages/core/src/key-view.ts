@@ -1,4 +1,4 @@
-import type { KeyRecord, RateLimitPolicy, TokenType } from './types.js';
+import type { CreditPolicy, KeyRecord, RateLimitPolicy, TokenType } from './types.js';
 
 /** Where a key stands now. */
 export type KeyStatus = 'active' | 'disabled' | 'revoked' | 'expired';
@@ -21,6 +21,12 @@ export interface ApiKey {
   ipAllowlist: string[];
   /** `null`: no limit; absent: the configured default applies. */
   rateLimit?: RateLimitPolicy | null;
+  /** Named limits besides the default one. */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  /** Usage quota; `remaining` (and `refillAt`) when read from the credit store (get, whoami, update). */
+  credits?: CreditPolicy & { remaining?: number; refillAt?: string };
+  /** The identity whose shared limits and credits also apply. */
+  identityId?: string;
   metadata: Record<string, unknown>;
   autoRotate: boolean;
   createdAt: string;
@@ -77,6 +83,9 @@ export function toApiKey(record: KeyRecord, now: number): ApiKey {
   if (record.ownerId !== undefined) view.ownerId = record.ownerId;
   if (record.createdBy !== undefined) view.createdBy = record.createdBy;
   if (record.rateLimit !== undefined) view.rateLimit = record.rateLimit === null ? null : { ...record.rateLimit };
+  if (record.rateLimits !== undefined) view.rateLimits = structuredClone(record.rateLimits);
+  if (record.credits !== undefined) view.credits = structuredClone(record.credits);
+  if (record.identityId !== undefined) view.identityId = record.identityId;
   if (record.previousHash !== undefined && record.previousHashExpiresAt !== undefined && record.previousHashExpiresAt > now) {
     view.previousKeyExpiresAt = iso(record.previousHashExpiresAt);
   }

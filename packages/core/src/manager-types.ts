@@ -5,6 +5,8 @@ import type {
   ActorRef,
   Awaitable,
   Clock,
+  CreditPolicy,
+  CreditStore,
   EventBus,
   KeygateStorage,
   Notifier,
@@ -53,6 +55,20 @@ export interface CreateKeyInput {
   ownerId?: string;
   /** Whether `rotateDue()` rotates this key. Default: true when `rotationInterval` is set. */
   autoRotate?: boolean;
+  /** Named limits besides the default one (`rateLimit`), applied when a verification names them. */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  /** Usage quota; `remaining` starts the counter elsewhere than `initial`. */
+  credits?: CreditInput | null;
+  /** Links the key to an existing identity of the tenant. */
+  identityId?: string;
+  /** Links the key to the tenant's identity with this external id, creating it if needed (instead of `identityId`). */
+  externalId?: string;
+}
+
+/** A credit policy as written in create and update inputs. */
+export interface CreditInput extends CreditPolicy {
+  /** Sets the live counter now (audited); default: `initial` on first use. */
+  remaining?: number;
 }
 
 /** Input of {@link KeyManager.update}: any subset. */
@@ -65,6 +81,46 @@ export interface UpdateKeyInput {
   metadata?: Record<string, unknown>;
   enabled?: boolean;
   autoRotate?: boolean;
+  /** Replaces the named limits; `null` removes them. */
+  rateLimits?: Record<string, RateLimitPolicy> | null;
+  /** Replaces the credit policy (and with `remaining`, the counter); `null` removes the quota. */
+  credits?: CreditInput | null;
+  /** Sets the live credit counter only, keeping the policy. Audited as `key.credits_set`. */
+  remaining?: number;
+  /** Links to another identity of the tenant; `null` unlinks. */
+  identityId?: string | null;
+}
+
+/** Input of {@link KeyManager.createIdentity}. */
+export interface CreateIdentityInput {
+  /** The host's id for the user, team or customer; unique in the tenant; 1 to 128 characters. */
+  externalId: string;
+  metadata?: Record<string, unknown>;
+  /** Shared named limits; `default` applies to every verification of every key of the identity. */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  credits?: CreditInput | null;
+}
+
+/** Input of {@link KeyManager.updateIdentity}: any subset. */
+export interface UpdateIdentityInput {
+  metadata?: Record<string, unknown>;
+  rateLimits?: Record<string, RateLimitPolicy> | null;
+  credits?: CreditInput | null;
+  /** Sets the shared credit counter only. */
+  remaining?: number;
+}
+
+/** What keygate shows of an identity. Times are ISO 8601. */
+export interface Identity {
+  id: string;
+  tenantId: string;
+  externalId: string;
+  metadata: Record<string, unknown>;
+  rateLimits: Record<string, RateLimitPolicy>;
+  /** The quota policy and, when read from the credit store, the credits left now. */
+  credits?: CreditPolicy & { remaining?: number; refillAt?: string };
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** Input of {@link KeyManager.rotate}. */
@@ -99,7 +155,17 @@ export type VerifyCode =
   | 'DISABLED'
   | 'INSUFFICIENT_SCOPE'
   | 'IP_NOT_ALLOWED'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** The key's (or its identity's) credits are spent: the quota, not the rate. */
+  | 'USAGE_EXCEEDED';
+
+/** A named limit a verification applies, and what one call costs in it. */
+export interface LimitRequest {
+  /** A name of the key's (or identity's) `rateLimits`, or `default`. */
+  name: string;
+  /** Tokens taken; default 1. */
+  cost?: number;
+}
 
 /** Options of {@link KeyManager.verify}. */
 export interface VerifyOptions {
@@ -111,6 +177,14 @@ export interface VerifyOptions {
   ip?: string;
   /** Tokens this call takes from the key's bucket. Default 1. */
   cost?: number;
+  /**
+   * Named limits this call also applies (the `default` one always applies;
+   * naming it here sets its cost). A name the key and its identity lack
+   * applies nothing.
+   */
+  limits?: readonly LimitRequest[];
+  /** Credits this call spends when the key or its identity has a quota. Default 1; 0 checks without spending. */
+  creditCost?: number;
   /**
    * `record` (default): count the request in usage now, as an error unless
    * valid. `defer`: the caller will call {@link KeyManager.recordRequest}
@@ -135,7 +209,11 @@ export interface VerifyResult {
   rateLimit?: RateLimitState;
   /** Policy of that bucket. */
   rateLimitPolicy?: RateLimitPolicy;
-  /** Milliseconds to wait, for RATE_LIMITED. */
+  /** Name of the limit in `rateLimit`: the one denying, else the closest to running out. */
+  rateLimitName?: string;
+  /** Credits left after this call (the scarcer of key and identity), when a quota applies. */
+  credits?: { remaining: number; refillAt?: number };
+  /** Milliseconds to wait, for RATE_LIMITED, and for USAGE_EXCEEDED when a refill is scheduled. */
   retryAfterMs?: number;
   /** Scopes the route asked for and the key lacks, for INSUFFICIENT_SCOPE. */
   missingScopes?: string[];
@@ -162,6 +240,8 @@ export interface KeyManagerOptions {
   storage?: KeygateStorage;
   /** Default: in-memory token buckets. */
   rateLimiter?: import('./types.js').RateLimiter;
+  /** Usage quotas. Default: in-memory (per process; use the Redis or PostgreSQL one with several instances). */
+  creditStore?: CreditStore;
   /** Cross-instance cache invalidation. Default: none (single process). */
   eventBus?: EventBus;
   notifier?: Notifier;

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { effectiveCredits, nextRefillBoundary } from './credit-refill.js';
 import { AuditLog, type AuditInput } from './audit-log.js';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config-types.js';
@@ -10,6 +12,7 @@ import {
   ForbiddenError,
   KeygateError,
   KeyNotFoundError,
+  LookupLimitedError,
   UnauthenticatedError,
   ValidationError,
 } from './errors.js';
@@ -17,12 +20,16 @@ import { createArgon2idHasher, createHasherChain, createSha256Hasher, hashForCac
 import { ipMatcherFor, validateCidrs } from './ip-allowlist.js';
 import { generateKey, KEY_ID_LENGTH, parseKey } from './key-format.js';
 import { normalizeKeyName } from './key-name.js';
-import { type ApiKey, keyStatus, toApiKey } from './key-view.js';
+import { type ApiKey, isoOrNull, keyStatus, toApiKey } from './key-view.js';
 import { decodeJwt } from 'jose';
 import { createJwtCodec, type JwtCodec, looksLikeJwt } from './jwt.js';
 import type {
   Actor,
+  CreateIdentityInput,
   CreateKeyInput,
+  CreditInput,
+  Identity,
+  UpdateIdentityInput,
   IssuedKey,
   KeyManagerOptions,
   ListKeysQuery,
@@ -35,10 +42,18 @@ import type {
   VerifyOptions,
   VerifyResult,
 } from './manager-types.js';
+import { createMemoryCreditStore } from './memory-credit-store.js';
 import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 import { createAuthorizer, PERMISSIONS, type Permission } from './rbac.js';
 import { randomBase62 } from './random.js';
-import { createKeyInputSchema, rotateKeyInputSchema, updateKeyInputSchema } from './schemas.js';
+import {
+  createIdentityInputSchema,
+  createKeyInputSchema,
+  rotateKeyInputSchema,
+  updateIdentityInputSchema,
+  updateKeyInputSchema,
+  whoamiInputSchema,
+} from './schemas.js';
 import { hasScopes, scopeGrants, validateScopes } from './scopes.js';
 import { createSecretBox, type SecretBox } from './secret-box.js';
 import { encodeCursor } from './stores/cursor.js';
@@ -48,7 +63,11 @@ import type {
   AuditEvent,
   AuditQuery,
   Clock,
+  CreditPolicy,
+  CreditSpend,
+  CreditStore,
   Hasher,
+  IdentityRecord,
   InvalidationMessage,
   KeygateStorage,
   KeyRecord,
@@ -66,6 +85,12 @@ import { type SecretMatch, VerifiedKeyCache } from './verified-key-cache.js';
 const validateCreate = compileValidator(createKeyInputSchema);
 const validateUpdate = compileValidator(updateKeyInputSchema);
 const validateRotate = compileValidator(rotateKeyInputSchema);
+const validateCreateIdentity = compileValidator(createIdentityInputSchema);
+const validateUpdateIdentity = compileValidator(updateIdentityInputSchema);
+const validateWhoami = compileValidator(whoamiInputSchema);
+/** Lookups per actor: enough for a support tool, too few to test many guessed keys. */
+const WHOAMI_LIMIT: RateLimitPolicy = { limit: 30, windowSeconds: 60 };
+const IDENTITY_PREFIX = 'identity:';
 
 const MAX_METADATA_BYTES = 8192;
 const MAX_GRACE_MS = 30 * 24 * 3600 * 1000;
@@ -84,6 +109,10 @@ export class KeyManager {
   readonly config: ResolvedConfig;
   readonly storage: KeygateStorage;
   readonly rateLimiter: RateLimiter;
+  /** Usage quotas of keys (`key:<id>`) and identities (`identity:<id>`). */
+  readonly creditStore: CreditStore;
+  /** Identities by id, for verifications of their keys; evicted like keys. */
+  readonly #identities: LRUCache<string, IdentityRecord> | undefined;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #hasher: Hasher & { needsRehash(encoded: string): boolean };
@@ -106,6 +135,7 @@ export class KeyManager {
     this.config = resolveConfig(options.config);
     this.storage = options.storage ?? createMemoryStorage();
     this.rateLimiter = options.rateLimiter ?? createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
+    this.creditStore = options.creditStore ?? createMemoryCreditStore(options.clock ? { clock: options.clock } : {});
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? console;
     checkDependencies(options, this.storage, this.rateLimiter);
@@ -117,6 +147,7 @@ export class KeyManager {
     this.#tokenHasher = sha;
     this.#authorizer = createAuthorizer(c.roles);
     this.#cache = new VerifiedKeyCache({ ttlMs: c.cache.ttlMs, maxEntries: c.cache.maxEntries });
+    this.#identities = c.cache.ttlMs > 0 ? new LRUCache({ max: c.cache.maxEntries, ttl: c.cache.ttlMs }) : undefined;
     const onError = (context: string) => (error: unknown) =>
       this.#logger.error(`keygate: ${context} failed`, { error: error instanceof Error ? error.message : String(error) });
     this.#audit = new AuditLog(
@@ -276,6 +307,10 @@ export class KeyManager {
       const missingScopes = required.filter((s) => !record.scopes.some((g) => scopeGrants(g, s)));
       return this.#reject('INSUFFICIENT_SCOPE', record, options, { missingScopes }, view);
     }
+    // Named limits, quotas and identities take the general path; a key with just a default limit stays on this one.
+    if (record.rateLimits !== undefined || record.credits !== undefined || record.identityId !== undefined || options.limits !== undefined) {
+      return this.#meter(record, view, options);
+    }
     const policy = record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit;
     if (policy === null) return this.#accept(record, view, options);
     const limited = this.rateLimiter.consume(`key:${record.id}`, policy, options.cost ?? 1);
@@ -292,6 +327,103 @@ export class KeyManager {
     result.rateLimit = state;
     result.rateLimitPolicy = policy;
     return result;
+  }
+
+  /**
+   * Every limit and quota that applies: the key's default limit, the named
+   * limits the call asks for, the same of the key's identity, then credits.
+   * Limits are taken in parallel (one round trip on Redis); credits only once
+   * every limit admitted, so a throttled call never spends a credit.
+   */
+  async #meter(record: KeyRecord, view: ApiKey, options: VerifyOptions): Promise<VerifyResult> {
+    const identity = record.identityId === undefined ? undefined : await this.#identity(record.identityId);
+    let defaultCost = options.cost ?? 1;
+    const requests = options.limits;
+    if (requests !== undefined) for (const r of requests) if (r.name === 'default') defaultCost = r.cost ?? 1;
+    const names: string[] = [];
+    const buckets: string[] = [];
+    const policies: RateLimitPolicy[] = [];
+    const costs: number[] = [];
+    const add = (name: string, bucket: string, policy: RateLimitPolicy | null | undefined, cost: number) => {
+      if (policy === null || policy === undefined) return;
+      names.push(name);
+      buckets.push(bucket);
+      policies.push(policy);
+      costs.push(cost);
+    };
+    add('default', `key:${record.id}`, record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit, defaultCost);
+    if (identity !== undefined) add('default', `identity:${identity.id}:default`, ownLimit(identity.rateLimits, 'default'), defaultCost);
+    if (requests !== undefined) {
+      for (const r of requests) {
+        if (r.name === 'default') continue;
+        add(r.name, `key:${record.id}:${r.name}`, ownLimit(record.rateLimits, r.name), r.cost ?? 1);
+        if (identity !== undefined) add(r.name, `identity:${identity.id}:${r.name}`, ownLimit(identity.rateLimits, r.name), r.cost ?? 1);
+      }
+    }
+    let closest = -1;
+    if (buckets.length > 0) {
+      const states = await Promise.all(buckets.map((bucket, i) => this.rateLimiter.consume(bucket, policies[i]!, costs[i])));
+      let denied = -1;
+      for (let i = 0; i < states.length; i++) {
+        const state = states[i]!;
+        if (!state.allowed) {
+          if (denied < 0 || state.retryAfterMs > states[denied]!.retryAfterMs) denied = i;
+        } else if (closest < 0 || state.remaining / state.limit < states[closest]!.remaining / states[closest]!.limit) closest = i;
+      }
+      if (denied >= 0) {
+        const state = states[denied]!;
+        return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policies[denied]!, rateLimitName: names[denied]!, retryAfterMs: state.retryAfterMs }, view);
+      }
+      if (closest >= 0) {
+        const extra = { rateLimit: states[closest]!, rateLimitPolicy: policies[closest]!, rateLimitName: names[closest]! };
+        const credits = await this.#spendCredits(record, identity, options);
+        if (credits !== undefined && !credits.allowed) return this.#usageExceeded(record, view, options, credits, extra);
+        const result = this.#accept(record, view, options);
+        Object.assign(result, extra);
+        if (credits !== undefined) result.credits = creditInfo(credits);
+        return result;
+      }
+    }
+    const credits = await this.#spendCredits(record, identity, options);
+    if (credits !== undefined && !credits.allowed) return this.#usageExceeded(record, view, options, credits, {});
+    const result = this.#accept(record, view, options);
+    if (credits !== undefined) result.credits = creditInfo(credits);
+    return result;
+  }
+
+  /** Spends the key's credits, then the identity's; the scarcer outcome, or `undefined` when no quota applies. */
+  async #spendCredits(record: KeyRecord, identity: IdentityRecord | undefined, options: VerifyOptions): Promise<CreditSpend | undefined> {
+    const cost = options.creditCost ?? 1;
+    let outcome: CreditSpend | undefined;
+    try {
+      if (record.credits !== undefined) {
+        outcome = await this.creditStore.spend(`key:${record.id}`, cost, record.credits);
+        if (!outcome.allowed) return outcome;
+      }
+      if (identity?.credits !== undefined) {
+        const shared = await this.creditStore.spend(`${IDENTITY_PREFIX}${identity.id}`, cost, identity.credits);
+        if (!shared.allowed || outcome === undefined || shared.remaining < outcome.remaining) outcome = shared;
+      }
+    } catch (error) {
+      if (error instanceof KeygateError) throw error;
+      throw new BackendError('STORAGE_UNAVAILABLE', 'The credit store is unavailable', { cause: error });
+    }
+    return outcome;
+  }
+
+  #usageExceeded(record: KeyRecord, view: ApiKey, options: VerifyOptions, credits: CreditSpend, extra: Partial<VerifyResult>): VerifyResult {
+    const more: Partial<VerifyResult> = { ...extra, credits: creditInfo(credits) };
+    if (credits.refillAt !== undefined) more.retryAfterMs = Math.max(1, credits.refillAt - this.#clock.now());
+    return this.#reject('USAGE_EXCEEDED', record, options, more, view);
+  }
+
+  /** An identity for verification: cached like keys, evicted by its invalidations. Missing (deleted): no shared limits. */
+  async #identity(id: string): Promise<IdentityRecord | undefined> {
+    const cached = this.#identities?.get(id);
+    if (cached !== undefined) return cached;
+    const found = await this.#store(() => this.storage.identities.get(id));
+    if (found !== undefined) this.#identities?.set(id, found);
+    return found;
   }
 
   #accept(record: KeyRecord, view: ApiKey, options: VerifyOptions): VerifyResult {
@@ -367,7 +499,10 @@ export class KeyManager {
       expiresAt = this.config.keyExpirationMs === null ? null : now + this.config.keyExpirationMs;
     }
     this.#checkMetadata(input.metadata, issues);
+    if (input.identityId !== undefined && input.externalId !== undefined) issues.push({ field: '/externalId', message: 'cannot be combined with identityId' });
+    if (input.credits?.remaining !== undefined) this.#authorize(actor, 'keys:update');
     if (issues.length > 0 || prefix === undefined) throw new ValidationError(issues);
+    const identity = await this.#linkIdentity(actor, input, now);
 
     const record: KeyRecord = {
       id: '',
@@ -393,7 +528,11 @@ export class KeyManager {
     };
     if (input.ownerId !== undefined) record.ownerId = input.ownerId;
     if (input.rateLimit !== undefined) record.rateLimit = input.rateLimit === null ? null : { ...input.rateLimit };
+    if (input.rateLimits !== undefined) record.rateLimits = structuredClone(input.rateLimits);
+    if (input.credits !== undefined && input.credits !== null) record.credits = creditPolicyOf(input.credits);
+    if (identity !== undefined) record.identityId = identity.id;
     const secret = await this.#issueSecret(record);
+    if (input.credits?.remaining !== undefined) await this.#setCredits(`key:${record.id}`, input.credits.remaining);
     await this.#store(() => this.storage.keys.put(record));
     await this.#audit.record({ ...this.#actorContext(actor, 'key.created', record), details: { name, environment, scopes: record.scopes } });
     return { key: toApiKey(record, now), secret };
@@ -402,7 +541,7 @@ export class KeyManager {
   /** One key of the actor's tenant. */
   async get(actor: Actor, id: string): Promise<ApiKey> {
     this.#authorize(actor, 'keys:read');
-    return toApiKey(await this.#owned(actor, id), this.#clock.now());
+    return this.#withCredits(await this.#owned(actor, id));
   }
 
   /** Keys of the actor's tenant, newest first, with a cursor for the next page. */
@@ -479,11 +618,38 @@ export class KeyManager {
       next.autoRotate = input.autoRotate;
       changed.push('autoRotate');
     }
+    if (input.rateLimits !== undefined) {
+      if (input.rateLimits === null) delete next.rateLimits;
+      else next.rateLimits = structuredClone(input.rateLimits);
+      changed.push('rateLimits');
+    }
+    if (input.credits !== undefined) {
+      if (input.credits === null) delete next.credits;
+      else next.credits = creditPolicyOf(input.credits);
+      changed.push('credits');
+    }
+    const remaining = input.remaining ?? (input.credits ?? undefined)?.remaining;
+    if (remaining !== undefined && next.credits === undefined) issues.push({ field: '/remaining', message: 'needs a credit policy on the key (credits)' });
+    if (input.identityId !== undefined) {
+      if (input.identityId === null) delete next.identityId;
+      else {
+        const linked = await this.#store(() => this.storage.identities.get(input.identityId as string));
+        if (linked === undefined || linked.tenantId !== actor.tenantId) issues.push({ field: '/identityId', message: 'no such identity in this tenant' });
+        else next.identityId = linked.id;
+      }
+      changed.push('identityId');
+    }
     if (issues.length > 0) throw new ValidationError(issues);
     next.updatedAt = now;
-    await this.#write(next, 'updated');
-    await this.#audit.record({ ...this.#actorContext(actor, 'key.updated', next), details: { changed, enabled: next.enabled } });
-    return toApiKey(next, now);
+    if (changed.length > 0 || remaining === undefined) {
+      await this.#write(next, 'updated');
+      await this.#audit.record({ ...this.#actorContext(actor, 'key.updated', next), details: { changed, enabled: next.enabled } });
+    }
+    if (remaining !== undefined) {
+      await this.#setCredits(`key:${next.id}`, remaining);
+      await this.#audit.record({ ...this.#actorContext(actor, 'key.credits_set', next), details: { remaining } });
+    }
+    return this.#withCredits(next);
   }
 
   /**
@@ -526,6 +692,7 @@ export class KeyManager {
     await this.#store(() => this.storage.keys.delete(record.id));
     await this.#invalidate(record.id, 'deleted', -1);
     await this.#store(() => this.storage.usage.forget(record.id));
+    if (record.credits !== undefined) await this.#store(() => this.creditStore.reset(`key:${record.id}`));
     await this.#audit.record({ ...this.#actorContext(actor, 'key.deleted', record), details: { name: record.name } });
   }
 
@@ -539,6 +706,128 @@ export class KeyManager {
     const secret = this.#secretBox.open(record.encryptedSecret, record.id);
     await this.#audit.record(this.#actorContext(actor, 'key.revealed', record));
     return secret;
+  }
+
+  // ------------------------------------------------------------ identities
+
+  /**
+   * Creates an identity (a user, team or customer of the host) whose limits
+   * and credits its keys share. An `externalId` the tenant already has
+   * answers CONFLICT. Needs `keys:create`: identities are part of key
+   * management, so role tables keep meaning what they meant.
+   */
+  async createIdentity(actor: Actor, input: CreateIdentityInput): Promise<Identity> {
+    this.#authorize(actor, 'keys:create');
+    const issues = validateCreateIdentity(input);
+    this.#checkMetadata(input?.metadata, issues);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const now = this.#clock.now();
+    const record = this.#newIdentity(actor.tenantId, input, now);
+    const stored = await this.#store(() => this.storage.identities.insert(record));
+    if (stored.id !== record.id) throw new KeygateError('CONFLICT', 'An identity with this externalId exists in the tenant');
+    if (input.credits?.remaining !== undefined) await this.#setCredits(`${IDENTITY_PREFIX}${record.id}`, input.credits.remaining);
+    await this.#audit.record(this.#identityEvent(actor, 'identity.created', record, { externalId: record.externalId }));
+    return this.#identityView(record);
+  }
+
+  /** One identity of the actor's tenant, with its credits left. */
+  async getIdentity(actor: Actor, id: string): Promise<Identity> {
+    this.#authorize(actor, 'keys:read');
+    return this.#identityView(await this.#ownedIdentity(actor, id));
+  }
+
+  /** The tenant's identity with this external id. */
+  async findIdentity(actor: Actor, externalId: string): Promise<Identity> {
+    this.#authorize(actor, 'keys:read');
+    const found = typeof externalId === 'string' ? await this.#store(() => this.storage.identities.findByExternalId(actor.tenantId, externalId)) : undefined;
+    if (found === undefined) throw new KeygateError('NOT_FOUND', 'Identity not found');
+    return this.#identityView(found);
+  }
+
+  /** Identities of the actor's tenant, newest first. */
+  async listIdentities(actor: Actor, query: { limit?: number; cursor?: string } = {}): Promise<Page<Identity>> {
+    this.#authorize(actor, 'keys:read');
+    const page = await this.#store(() =>
+      this.storage.identities.list({ tenantId: actor.tenantId, limit: pageLimit(query.limit), ...(query.cursor !== undefined ? { cursor: query.cursor } : {}) }),
+    );
+    const items = await Promise.all(page.items.map((r) => this.#identityView(r)));
+    return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
+  }
+
+  /** Changes an identity's metadata, shared limits or credits. */
+  async updateIdentity(actor: Actor, id: string, input: UpdateIdentityInput): Promise<Identity> {
+    this.#authorize(actor, 'keys:update');
+    const issues = validateUpdateIdentity(input);
+    this.#checkMetadata(input?.metadata, issues);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const record = await this.#ownedIdentity(actor, id);
+    const next: IdentityRecord = { ...record, updatedAt: this.#clock.now(), version: record.version + 1 };
+    const changed: string[] = [];
+    if (input.metadata !== undefined) {
+      next.metadata = structuredClone(input.metadata);
+      changed.push('metadata');
+    }
+    if (input.rateLimits !== undefined) {
+      if (input.rateLimits === null) delete next.rateLimits;
+      else next.rateLimits = structuredClone(input.rateLimits);
+      changed.push('rateLimits');
+    }
+    if (input.credits !== undefined) {
+      if (input.credits === null) delete next.credits;
+      else next.credits = creditPolicyOf(input.credits);
+      changed.push('credits');
+    }
+    const remaining = input.remaining ?? (input.credits ?? undefined)?.remaining;
+    if (remaining !== undefined && next.credits === undefined) throw new ValidationError([{ field: '/remaining', message: 'needs a credit policy on the identity (credits)' }]);
+    await this.#store(() => this.storage.identities.put(next));
+    await this.#invalidateIdentity(next.id, next.version);
+    if (remaining !== undefined) await this.#setCredits(`${IDENTITY_PREFIX}${next.id}`, remaining);
+    await this.#audit.record(this.#identityEvent(actor, 'identity.updated', next, { changed, ...(remaining !== undefined ? { remaining } : {}) }));
+    return this.#identityView(next);
+  }
+
+  /** Deletes an identity. Its keys keep working with their own limits; the shared ones stop applying. */
+  async deleteIdentity(actor: Actor, id: string): Promise<void> {
+    this.#authorize(actor, 'keys:delete');
+    const record = await this.#ownedIdentity(actor, id);
+    await this.#store(() => this.storage.identities.delete(record.id));
+    await this.#invalidateIdentity(record.id, -1);
+    await this.#store(() => this.creditStore.reset(`${IDENTITY_PREFIX}${record.id}`));
+    await this.#audit.record(this.#identityEvent(actor, 'identity.deleted', record, { externalId: record.externalId }));
+  }
+
+  /**
+   * What a presented key is (support tools, "paste a key" boxes): its public
+   * data, if the secret matches and the key is in the actor's tenant; any
+   * other key is not found. Needs `keys:read`; at most 30 lookups per actor
+   * per minute (RATE_LIMITED error beyond); audited as `key.looked_up`.
+   */
+  async whoami(actor: Actor, presented: string): Promise<ApiKey> {
+    this.#authorize(actor, 'keys:read');
+    const issues = validateWhoami({ key: presented });
+    if (issues.length > 0) throw new ValidationError(issues);
+    const budget = await this.rateLimiter.consume(`whoami:${actor.tenantId}:${actor.id}`, WHOAMI_LIMIT, 1);
+    if (!budget.allowed) throw new LookupLimitedError(budget.retryAfterMs);
+    const now = this.#clock.now();
+    let keyId: string | undefined;
+    let isJwt = false;
+    if (this.#jwt !== undefined && looksLikeJwt(presented)) {
+      const outcome = await (await this.#jwt).verify(presented);
+      if (outcome.ok) {
+        keyId = outcome.keyId;
+        isJwt = true;
+      }
+    } else keyId = parseKey(presented)?.keyId;
+    const record = keyId === undefined ? undefined : await this.#load(keyId);
+    const hasher = isJwt ? this.#tokenHasher : this.#hasher;
+    const matches =
+      record !== undefined &&
+      record.tenantId === actor.tenantId &&
+      ((await hasher.verify(presented, record.hash)) ||
+        (record.previousHash !== undefined && (record.previousHashExpiresAt ?? 0) > now && (await hasher.verify(presented, record.previousHash))));
+    if (!matches) throw new KeyNotFoundError();
+    await this.#audit.record(this.#actorContext(actor, 'key.looked_up', record));
+    return this.#withCredits(record);
   }
 
   /** Requests and errors per UTC day in `[from, to]` (`YYYY-MM-DD`; default: the last 30 days), every day present. */
@@ -649,6 +938,101 @@ export class KeyManager {
     return record;
   }
 
+  async #ownedIdentity(actor: Actor, id: string): Promise<IdentityRecord> {
+    if (typeof id !== 'string' || id.length !== KEY_ID_LENGTH || !/^[0-9A-Za-z]+$/.test(id)) throw new KeygateError('NOT_FOUND', 'Identity not found');
+    const record = await this.#store(() => this.storage.identities.get(id));
+    if (record === undefined || record.tenantId !== actor.tenantId) throw new KeygateError('NOT_FOUND', 'Identity not found');
+    return record;
+  }
+
+  #newIdentity(tenantId: string, input: CreateIdentityInput, now: number): IdentityRecord {
+    const record: IdentityRecord = {
+      id: randomBase62(KEY_ID_LENGTH),
+      tenantId,
+      externalId: input.externalId,
+      metadata: structuredClone(input.metadata ?? {}),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    if (input.rateLimits !== undefined) record.rateLimits = structuredClone(input.rateLimits);
+    if (input.credits !== undefined && input.credits !== null) record.credits = creditPolicyOf(input.credits);
+    return record;
+  }
+
+  /** The identity a new key links to: by id (must be the tenant's), or by external id (created when new). */
+  async #linkIdentity(actor: Actor, input: CreateKeyInput, now: number): Promise<IdentityRecord | undefined> {
+    if (input.identityId !== undefined) {
+      const found = await this.#store(() => this.storage.identities.get(input.identityId!));
+      if (found === undefined || found.tenantId !== actor.tenantId) throw new ValidationError([{ field: '/identityId', message: 'no such identity in this tenant' }]);
+      return found;
+    }
+    if (input.externalId === undefined) return undefined;
+    const existing = await this.#store(() => this.storage.identities.findByExternalId(actor.tenantId, input.externalId!));
+    if (existing !== undefined) return existing;
+    const created = this.#newIdentity(actor.tenantId, { externalId: input.externalId }, now);
+    const stored = await this.#store(() => this.storage.identities.insert(created));
+    if (stored.id === created.id) await this.#audit.record(this.#identityEvent(actor, 'identity.created', stored, { externalId: stored.externalId, auto: true }));
+    return stored;
+  }
+
+  async #identityView(record: IdentityRecord): Promise<Identity> {
+    const view: Identity = {
+      id: record.id,
+      tenantId: record.tenantId,
+      externalId: record.externalId,
+      metadata: structuredClone(record.metadata),
+      rateLimits: structuredClone(record.rateLimits ?? {}),
+      createdAt: isoOrNull(record.createdAt)!,
+      updatedAt: isoOrNull(record.updatedAt)!,
+    };
+    if (record.credits !== undefined) view.credits = await this.#creditsNow(`${IDENTITY_PREFIX}${record.id}`, record.credits);
+    return view;
+  }
+
+  /** The key's view with its credits left now (a read of the credit store) when it has a quota. */
+  async #withCredits(record: KeyRecord): Promise<ApiKey> {
+    const view = toApiKey(record, this.#clock.now());
+    if (record.credits !== undefined) view.credits = await this.#creditsNow(`key:${record.id}`, record.credits);
+    return view;
+  }
+
+  async #creditsNow(bucket: string, policy: CreditPolicy): Promise<NonNullable<ApiKey['credits']>> {
+    const now = this.#clock.now();
+    const state = effectiveCredits(await this.#store(() => this.creditStore.get(bucket)), policy, now);
+    const out: NonNullable<ApiKey['credits']> = { ...structuredClone(policy), remaining: state.remaining };
+    if (policy.refill !== undefined) out.refillAt = isoOrNull(nextRefillBoundary(policy.refill, now))!;
+    return out;
+  }
+
+  #setCredits(bucket: string, remaining: number): Promise<void> {
+    return this.#store(() => this.creditStore.set(bucket, remaining));
+  }
+
+  async #invalidateIdentity(id: string, version: number): Promise<void> {
+    this.#identities?.delete(id);
+    if (this.#options.eventBus === undefined) return;
+    try {
+      // Identities share the key invalidation channel, under a prefix no key id can have (ids are base62).
+      await this.#options.eventBus.publish({ keyId: `${IDENTITY_PREFIX}${id}`, reason: 'updated', version, origin: this.#origin });
+    } catch (error) {
+      this.#logger.error('keygate: invalidation publish failed; other instances may use the old identity until their cache TTL ends', {
+        identityId: id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  #identityEvent(actor: Actor, action: AuditEvent['action'], record: IdentityRecord, details: Record<string, unknown>): AuditInput {
+    const ref: ActorRef = { id: actor.id, type: actor.type ?? 'user' };
+    if (actor.role !== undefined) ref.role = Array.isArray(actor.role) ? actor.role.join(',') : (actor.role as string);
+    const event: AuditInput = { action, tenantId: record.tenantId, actor: ref, details: { identityId: record.id, ...details } };
+    if (actor.ip !== undefined) event.ip = actor.ip;
+    if (actor.userAgent !== undefined) event.userAgent = actor.userAgent;
+    if (actor.requestId !== undefined) event.requestId = actor.requestId;
+    return event;
+  }
+
   #load(id: string): Promise<KeyRecord | undefined> {
     return this.#store(() => this.storage.keys.get(id));
   }
@@ -684,6 +1068,10 @@ export class KeyManager {
 
   #onInvalidation(message: InvalidationMessage): void {
     if (message.origin === this.#origin) return;
+    if (message.keyId.startsWith(IDENTITY_PREFIX)) {
+      this.#identities?.delete(message.keyId.slice(IDENTITY_PREFIX.length));
+      return;
+    }
     this.#cache.evict(message.keyId);
   }
 
@@ -778,7 +1166,12 @@ export class KeyManager {
       issues.push({ field: '/metadata', message: 'must be JSON-serialisable' });
       return;
     }
-    if (size > MAX_METADATA_BYTES) issues.push({ field: '/metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+    if (size > MAX_METADATA_BYTES) {
+      issues.push({ field: '/metadata', message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON` });
+      return;
+    }
+    const forbidden = prototypeKeyIn(metadata);
+    if (forbidden !== undefined) issues.push({ field: '/metadata', message: `must not contain the key "${forbidden}" (prototype pollution)` });
   }
 
   #actorContext(actor: Actor, action: AuditEvent['action'], record: KeyRecord): AuditInput {
@@ -817,8 +1210,10 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
     need(storage.keys, 'storage.keys', ['get', 'put', 'delete', 'list']);
     need(storage.audit, 'storage.audit', ['append', 'query']);
     need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget']);
+    need(storage.identities, 'storage.identities', ['get', 'findByExternalId', 'insert', 'put', 'delete', 'list']);
   }
   need(limiter, 'rateLimiter', ['consume', 'reset']);
+  if (options.creditStore !== undefined) need(options.creditStore, 'creditStore', ['spend', 'set', 'get', 'reset']);
   if (options.eventBus !== undefined) need(options.eventBus, 'eventBus', ['publish', 'subscribe']);
   if (options.notifier !== undefined) need(options.notifier, 'notifier', ['send']);
   if (options.clock !== undefined) need(options.clock, 'clock', ['now']);
@@ -827,9 +1222,50 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
   }
 }
 
+/** A named limit of `limits`, own properties only (a name like `__proto__` finds nothing). */
+function ownLimit(limits: Record<string, RateLimitPolicy> | undefined, name: string): RateLimitPolicy | undefined {
+  return limits !== undefined && Object.hasOwn(limits, name) ? limits[name] : undefined;
+}
+
+/** The stored policy of a credit input (without the one-off `remaining`). */
+function creditPolicyOf(input: CreditInput): CreditPolicy {
+  const policy: CreditPolicy = { initial: input.initial };
+  if (input.refill !== undefined) policy.refill = { ...input.refill };
+  return policy;
+}
+
+function creditInfo(spend: CreditSpend): { remaining: number; refillAt?: number } {
+  return spend.refillAt === undefined ? { remaining: spend.remaining } : { remaining: spend.remaining, refillAt: spend.refillAt };
+}
+
 /** Drops ajv's generic name issues: `normalizeKeyName` says them in the PRD's words ("Token name is required"). */
 function withoutName(issues: FieldIssue[]): FieldIssue[] {
   return issues.filter((issue) => issue.field !== '/name');
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The first key named `__proto__`, `constructor` or `prototype` at any depth
+ * of `value`. Metadata goes back to hosts, whose deep-merge helpers would
+ * turn such keys into prototype pollution; refusing them keeps stored
+ * metadata plain data. Iterative, so depth cannot overflow the stack.
+ */
+function prototypeKeyIn(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (current === null || typeof current !== 'object') continue;
+    if (Array.isArray(current)) {
+      for (const item of current) stack.push(item);
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (PROTOTYPE_KEYS.has(key)) return key;
+      stack.push((current as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
 }
 
 function pageLimit(limit: number | undefined): number {

@@ -25,6 +25,46 @@ export const rateLimitPolicySchema = {
   additionalProperties: false,
 } as const;
 
+/** Named limits: up to 10, names like `uploads` (`default` is `rateLimit`'s). */
+export const rateLimitsSchema = {
+  type: 'object',
+  description: 'Named token buckets besides the default one; a verification applies those it names.',
+  maxProperties: 10,
+  propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,31}$', not: { const: 'default' } },
+  additionalProperties: rateLimitPolicySchema,
+} as const;
+
+/** An identity's named limits: same, but `default` is allowed (an identity has no `rateLimit`). */
+export const identityRateLimitsSchema = {
+  ...rateLimitsSchema,
+  propertyNames: { pattern: '^[a-z][a-z0-9_-]{0,31}$' },
+} as const;
+
+/** A usage quota: `initial` credits, an optional refill (UTC), and optionally the counter to set now. */
+export const creditInputSchema = {
+  type: 'object',
+  properties: {
+    initial: { type: 'integer', minimum: 0, maximum: 1_000_000_000_000 },
+    refill: {
+      type: 'object',
+      properties: {
+        interval: { enum: ['daily', 'monthly'] },
+        amount: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000 },
+        dayOfMonth: { type: 'integer', minimum: 1, maximum: 31 },
+      },
+      required: ['interval', 'amount'],
+      additionalProperties: false,
+    },
+    remaining: { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'Sets the live counter now.' },
+  },
+  required: ['initial'],
+  additionalProperties: false,
+} as const;
+
+const remainingSchema = { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'Sets the live credit counter.' } as const;
+const externalIdSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' } as const;
+const identityIdSchema = { type: 'string', pattern: '^[0-9A-Za-z]{16}$' } as const;
+
 const scopeListSchema = {
   type: 'array',
   maxItems: 100,
@@ -63,6 +103,10 @@ export const createKeyInputSchema = {
     metadata: metadataSchema,
     ownerId: { type: 'string', maxLength: 128 },
     autoRotate: { type: 'boolean' },
+    rateLimits: rateLimitsSchema,
+    credits: { oneOf: [creditInputSchema, { type: 'null' }] },
+    identityId: identityIdSchema,
+    externalId: { ...externalIdSchema, description: 'Links the key to this identity, creating it if needed.' },
   },
   required: ['name'],
   additionalProperties: false,
@@ -80,7 +124,44 @@ export const updateKeyInputSchema = {
     metadata: metadataSchema,
     enabled: { type: 'boolean' },
     autoRotate: { type: 'boolean' },
+    rateLimits: { oneOf: [rateLimitsSchema, { type: 'null' }] },
+    credits: { oneOf: [creditInputSchema, { type: 'null' }] },
+    remaining: remainingSchema,
+    identityId: { oneOf: [identityIdSchema, { type: 'null' }] },
   },
+  additionalProperties: false,
+} as const;
+
+/** Body of identity creation. */
+export const createIdentityInputSchema = {
+  type: 'object',
+  properties: {
+    externalId: externalIdSchema,
+    metadata: metadataSchema,
+    rateLimits: identityRateLimitsSchema,
+    credits: { oneOf: [creditInputSchema, { type: 'null' }] },
+  },
+  required: ['externalId'],
+  additionalProperties: false,
+} as const;
+
+/** Body of an identity update. */
+export const updateIdentityInputSchema = {
+  type: 'object',
+  properties: {
+    metadata: metadataSchema,
+    rateLimits: { oneOf: [identityRateLimitsSchema, { type: 'null' }] },
+    credits: { oneOf: [creditInputSchema, { type: 'null' }] },
+    remaining: remainingSchema,
+  },
+  additionalProperties: false,
+} as const;
+
+/** Body of a key lookup: the key travels in the body, never in a URL. */
+export const whoamiInputSchema = {
+  type: 'object',
+  properties: { key: { type: 'string', minLength: 1, maxLength: 4096 } },
+  required: ['key'],
   additionalProperties: false,
 } as const;
 

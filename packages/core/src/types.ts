@@ -64,6 +64,20 @@ export interface KeyRecord {
   ipAllowlist: string[];
   /** The key's own rate limit; `null` means none; absent means the configured default. */
   rateLimit?: RateLimitPolicy | null;
+  /**
+   * Further named token buckets (`uploads`, `search`, ...), each applied when
+   * a verification names it (`limits: [{ name }]`). `rateLimit` is the limit
+   * named `default` and is never listed here.
+   */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  /**
+   * Usage quota policy: how many uses the key starts with and how they
+   * refill. The live counter is in the {@link CreditStore} (bucket
+   * `key:<id>`), so editing the record never races with spending.
+   */
+  credits?: CreditPolicy;
+  /** The identity (host user, team, customer) whose shared limits and credits also apply. */
+  identityId?: string;
   /** Free-form host data; JSON-serialisable. */
   metadata: Record<string, unknown>;
   /** A disabled key does not verify but can be enabled again. */
@@ -134,6 +148,11 @@ export type AuditAction =
   | 'key.revoked'
   | 'key.deleted'
   | 'key.revealed'
+  | 'key.looked_up'
+  | 'key.credits_set'
+  | 'identity.created'
+  | 'identity.updated'
+  | 'identity.deleted'
   | 'key.verified'
   | 'key.verification_failed'
   | 'alert.raised';
@@ -227,11 +246,58 @@ export interface UsageStore {
   forget(keyId: string): Awaitable<void>;
 }
 
+/**
+ * The host's user, team or customer that several keys belong to. Its rate
+ * limits and credits are shared by all of its keys, so creating more keys
+ * does not multiply a quota.
+ */
+export interface IdentityRecord {
+  /** keygate's id (16 base62 characters). */
+  id: string;
+  tenantId: string;
+  /** The host's own id for it (user id, customer id); unique within the tenant. */
+  externalId: string;
+  /** Shared host data, shown with every key of the identity. */
+  metadata: Record<string, unknown>;
+  /** Named token buckets shared by every key (bucket `identity:<id>:<name>`); `default` applies to every call. */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  /** Shared usage quota (credit bucket `identity:<id>`). */
+  credits?: CreditPolicy;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+}
+
+/**
+ * Where identity records live. Listing order is newest first, as for keys.
+ * `externalId` is unique per tenant: {@link IdentityStore.insert} is the only
+ * way to create, and it never makes a second identity for one external id.
+ */
+export interface IdentityStore {
+  /** The record with this id, or `undefined`. */
+  get(id: string): Awaitable<IdentityRecord | undefined>;
+  /** The tenant's identity with this external id, or `undefined`. */
+  findByExternalId(tenantId: string, externalId: string): Awaitable<IdentityRecord | undefined>;
+  /**
+   * Stores `record` unless the tenant already has an identity with its
+   * `externalId`; returns whichever is stored. Atomic across processes
+   * (except on keyv, which has no conditional write: one process only).
+   */
+  insert(record: IdentityRecord): Awaitable<IdentityRecord>;
+  /** Replaces an existing record (same id, tenant and externalId). */
+  put(record: IdentityRecord): Awaitable<void>;
+  /** Removes it and its external-id entry; `true` if it existed. */
+  delete(id: string): Awaitable<boolean>;
+  /** A page of the tenant's identities; cursor rules as {@link KeyStore.list}. */
+  list(query: { tenantId: string; limit: number; cursor?: string }): Awaitable<Page<IdentityRecord>>;
+}
+
 /** Everything keygate persists, as one bundle a host passes in. */
 export interface KeygateStorage {
   keys: KeyStore;
   audit: AuditStore;
   usage: UsageStore;
+  identities: IdentityStore;
   /** Releases connections this bundle opened itself; never closes a client the host passed in. */
   close?(): Awaitable<void>;
 }
@@ -258,6 +324,66 @@ export interface RateLimiter {
    */
   consume(bucket: string, policy: RateLimitPolicy, cost?: number): Awaitable<RateLimitState>;
   /** Forgets a bucket, so it starts full again. */
+  reset(bucket: string): Awaitable<void>;
+}
+
+/**
+ * When credits refill (UTC): every day at 00:00, or every month at 00:00 on
+ * `dayOfMonth` (the month's last day when it is shorter). A refill sets the
+ * remaining credits to `amount`; unused credits do not carry over.
+ */
+export interface CreditRefill {
+  interval: 'daily' | 'monthly';
+  /** Credits after each refill; a positive integer. */
+  amount: number;
+  /** For `monthly`: 1 to 31; default 1. */
+  dayOfMonth?: number;
+}
+
+/** A usage quota: `initial` uses, optionally refilled. */
+export interface CreditPolicy {
+  /** Credits a bucket starts with the first time it is spent from; a whole number, 0 or more. */
+  initial: number;
+  refill?: CreditRefill;
+}
+
+/** Outcome of {@link CreditStore.spend}. */
+export interface CreditSpend {
+  /** Whether `cost` credits were taken. */
+  allowed: boolean;
+  /** Credits left after this call (never below zero). */
+  remaining: number;
+  /** Next refill (epoch ms), when the policy has one. */
+  refillAt?: number;
+}
+
+/** A credit bucket's stored state. */
+export interface CreditState {
+  remaining: number;
+  /** When the counter was last started, set or refilled (epoch ms); a refill is due once a boundary passes it. */
+  refilledAt: number;
+}
+
+/**
+ * Usage quotas (credits), shared by every process that uses the same store.
+ *
+ * Contract: `spend` is one atomic step per bucket: it applies a due refill,
+ * then takes `cost` credits if at least that many remain. Concurrent spends
+ * from any number of processes never take a credit twice, never lose one and
+ * never go below zero: with `n` credits left, exactly `n` spends of cost 1
+ * are allowed. A bucket never seen starts at `policy.initial` (refilled at
+ * the next boundary, not at once). A denied spend takes nothing. Times come
+ * from one clock (the store's: Redis `TIME`, PostgreSQL `now()`), not the
+ * callers'.
+ */
+export interface CreditStore {
+  /** Applies a due refill, then takes `cost` (an integer, 0 or more) if available. */
+  spend(bucket: string, cost: number, policy: CreditPolicy): Awaitable<CreditSpend>;
+  /** Sets the remaining credits (an integer, 0 or more), keeping the refill schedule; creates the bucket if needed. */
+  set(bucket: string, remaining: number): Awaitable<void>;
+  /** The stored state, or `undefined` for a bucket never spent from or set. No refill is applied. */
+  get(bucket: string): Awaitable<CreditState | undefined>;
+  /** Forgets the bucket (a deleted key's), so it would start again at `initial`. */
   reset(bucket: string): Awaitable<void>;
 }
 

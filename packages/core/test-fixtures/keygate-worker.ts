@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { appendFileSync } from 'node:fs';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { KeyManager } from '../src/manager.js';
@@ -88,6 +89,21 @@ const ops: Record<string, Handler> = {
     }
     await manager.flush();
     return valid;
+  },
+  /**
+   * Creates keys and verifies each 20 times, forever (until the process is killed). Each acknowledged
+   * step is appended synchronously to KG_PROGRESS_FILE first: `created <id> <ms>`, `verified <id> <n> <ms>`.
+   */
+  async churn({ tenantId }: { tenantId: string }) {
+    const file = env('KG_PROGRESS_FILE');
+    for (;;) {
+      const { key, secret } = await manager.create(admin(tenantId), { name: 'churn', rateLimit: null } as never);
+      appendFileSync(file, `created ${key.id} ${Date.now()}\n`);
+      for (let i = 1; i <= 20; i++) {
+        if (!(await manager.verify(secret)).valid) throw new Error('churn: a fresh key did not verify');
+        appendFileSync(file, `verified ${key.id} ${i} ${Date.now()}\n`);
+      }
+    }
   },
   /** Takes one token at a time from one shared bucket with `concurrency` callers for `durationMs`. */
   async hammer({ bucket, policy, durationMs, concurrency }: { bucket: string; policy: RateLimitPolicy; durationMs: number; concurrency: number }) {

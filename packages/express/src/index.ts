@@ -11,6 +11,7 @@ import {
   type AuthenticateOptions,
   createAuthenticator,
   createManagementHandler,
+  credentialHeaders,
   finishOnResponse,
   type GetActor,
   type KeyManager,
@@ -52,7 +53,7 @@ export function keygateRouter(manager: KeyManager, options: KeygateRouterOptions
       method: req.method,
       path: pathname === '/' ? '' : pathname,
       query,
-      headers: req.headers,
+      headers: credentialHeaders(req),
       ...(req.ip !== undefined ? { ip: req.ip } : {}),
       body: nodeRequestBody(req),
       raw: req,
@@ -74,7 +75,7 @@ export type RequireApiKeyOptions = AuthenticateOptions;
 export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): RequestHandler {
   const auth = createAuthenticator(manager, options);
   return (req, res, next) => {
-    auth({ headers: req.headers, ip: req.ip, path: pathOf(req.originalUrl) }).then((outcome) => {
+    auth({ headers: credentialHeaders(req), ip: req.ip, path: pathOf(req.originalUrl) }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
       for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
       req.apiKey = outcome.key;

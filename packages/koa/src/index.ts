@@ -11,6 +11,7 @@ import {
   type AuthenticateOptions,
   createAuthenticator,
   createManagementHandler,
+  credentialHeaders,
   type GetActor,
   type HttpResponse,
   type KeyManager,
@@ -54,7 +55,7 @@ export function keygateRoutes(manager: KeyManager, options: KeygateRoutesOptions
       method: ctx.method,
       path,
       query: new URLSearchParams(ctx.querystring),
-      headers: ctx.headers,
+      headers: credentialHeaders(ctx.req),
       ip: ctx.ip,
       body: parsed !== undefined ? { kind: 'parsed', value: parsed } : nodeRequestBody(ctx.req),
       raw: ctx,
@@ -76,7 +77,7 @@ export type RequireApiKeyOptions = AuthenticateOptions;
 export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): Middleware {
   const auth = createAuthenticator(manager, options);
   return async (ctx, next) => {
-    const outcome = await auth({ headers: ctx.headers, ip: ctx.ip, path: ctx.path });
+    const outcome = await auth({ headers: credentialHeaders(ctx.req), ip: ctx.ip, path: ctx.path });
     if (!outcome.ok) return send(ctx, outcome.response);
     ctx.set(outcome.headers);
     ctx.state.apiKey = outcome.key;

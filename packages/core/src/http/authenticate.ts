@@ -55,6 +55,8 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
   const header = (options.header ?? DEFAULT_API_KEY_HEADER).toLowerCase();
   if (header === 'authorization') throw new TypeError('requireApiKey: header must not be "authorization" (Bearer is always read)');
   const cost = options.cost ?? 1;
+  const limits = options.limits === undefined ? undefined : Object.freeze(options.limits.map((l) => Object.freeze({ ...l })));
+  const creditCost = options.creditCost;
   const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
   const challenge = (error: string, description: string, extra = '') =>
     `Bearer realm="${realm}", error="${error}", error_description="${description}"${extra}`;
@@ -78,6 +80,8 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
       });
     }
     const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer', requestId: requestIdOf(request.headers) };
+    if (limits !== undefined) verifyOptions.limits = limits;
+    if (creditCost !== undefined) verifyOptions.creditCost = creditCost;
     if (request.ip !== undefined) verifyOptions.ip = request.ip;
     const userAgent = userAgentOf(request.headers);
     if (userAgent !== undefined) verifyOptions.userAgent = userAgent;
@@ -129,6 +133,16 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
         return reject('INSUFFICIENT_SCOPE', request, headers, { requiredScopes: scopes, scopeMode, missingScopes: result.missingScopes ?? [] });
       case 'IP_NOT_ALLOWED':
         return reject('IP_NOT_ALLOWED', request, headers);
+      case 'USAGE_EXCEEDED':
+        // The quota, not the rate: waiting helps only when a refill is scheduled, so Retry-After only then.
+        if (result.retryAfterMs !== undefined) headers['retry-after'] = retryAfterSeconds(result.retryAfterMs);
+        return reject('USAGE_EXCEEDED', request, headers, {
+          detail:
+            result.retryAfterMs !== undefined
+              ? `The API key's usage quota is spent (not its rate limit); it refills in ${headers['retry-after']} s`
+              : "The API key's usage quota is spent (not its rate limit); no refill is scheduled",
+          remaining: 0,
+        });
       case 'RATE_LIMITED':
         if (held) {
           headers['retry-after'] = retryAfterSeconds(result.retryAfterMs);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ValidationError } from '../errors.js';
+import { LookupLimitedError, ValidationError } from '../errors.js';
 import { isoOrNull } from '../key-view.js';
 import { MAX_KEY_NAME_LENGTH } from '../key-name.js';
 import type { KeyManager } from '../manager.js';
@@ -16,6 +16,7 @@ import { DEFAULT_BODY_LIMIT, readJsonBody } from './body.js';
 import { presentedKey } from './credentials.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { errorResponse, json, NO_STORE_HEADERS, problem } from './problem.js';
+import { retryAfterSeconds } from './rate-limit-headers.js';
 import { parseAuditQuery, parseListQuery, parseReportQuery, parseUsageQuery } from './query.js';
 import { matchRoute, normalizeBasePath, type RouteDefinition } from './routes.js';
 import type { HttpRequest, HttpResponse, ManagementOptions } from './types.js';
@@ -179,6 +180,26 @@ export function createManagementHandler(manager: KeyManager, options: Management
       }
       case 'reports':
         return json(200, await options.reports!(actor, parseReportQuery(request.query)));
+      case 'whoami':
+        try {
+          return json(200, await manager.whoami(actor, (body as { key?: unknown }).key as string));
+        } catch (error) {
+          if (!(error instanceof LookupLimitedError)) throw error;
+          return problem('RATE_LIMITED', { detail: 'Too many key lookups', instance, headers: { 'retry-after': retryAfterSeconds(error.retryAfterMs) } });
+        }
+      case 'identities':
+        return json(200, await manager.listIdentities(actor, parseListQuery(request.query)));
+      case 'createIdentity': {
+        const identity = await manager.createIdentity(actor, body as never);
+        return json(201, identity, { location: `${base}/identities/${identity.id}` });
+      }
+      case 'getIdentity':
+        return json(200, await manager.getIdentity(actor, key));
+      case 'updateIdentity':
+        return json(200, await manager.updateIdentity(actor, key, body as never));
+      case 'deleteIdentity':
+        await manager.deleteIdentity(actor, key);
+        return { status: 204, headers: { ...NO_STORE_HEADERS } };
       default:
         return problem('NOT_FOUND', { instance });
     }

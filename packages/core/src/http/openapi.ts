@@ -6,13 +6,38 @@
  * @module
  */
 import { MAX_KEY_NAME_LENGTH } from '../key-name.js';
-import { createKeyInputSchema, rateLimitPolicySchema, rotateKeyInputSchema, updateKeyInputSchema } from '../schemas.js';
+import {
+  createIdentityInputSchema,
+  createKeyInputSchema,
+  rateLimitPolicySchema,
+  rotateKeyInputSchema,
+  updateIdentityInputSchema,
+  updateKeyInputSchema,
+  whoamiInputSchema,
+} from '../schemas.js';
 import { MANAGEMENT_ROUTES, type RouteName } from './routes.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 const isoTime = { type: 'string', format: 'date-time' } as const;
 const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** A credit policy with, when read from the credit store, the credits left and the next refill. */
+const creditsViewSchema = {
+  type: 'object',
+  properties: {
+    initial: { type: 'integer', minimum: 0 },
+    refill: {
+      type: 'object',
+      properties: { interval: { enum: ['daily', 'monthly'] }, amount: { type: 'integer' }, dayOfMonth: { type: 'integer' } },
+      required: ['interval', 'amount'],
+    },
+    remaining: { type: 'integer', minimum: 0 },
+    refillAt: isoTime,
+  },
+  required: ['initial'],
+  additionalProperties: false,
+} as const;
 
 const apiKeySchema = {
   type: 'object',
@@ -32,6 +57,9 @@ const apiKeySchema = {
     scopes: { type: 'array', items: { type: 'string' } },
     ipAllowlist: { type: 'array', items: { type: 'string' } },
     rateLimit: { oneOf: [ref('RateLimitPolicy'), { type: 'null' }] },
+    rateLimits: { type: 'object', additionalProperties: ref('RateLimitPolicy') },
+    credits: ref('Credits'),
+    identityId: { type: 'string', pattern: '^[0-9A-Za-z]{16}$' },
     metadata: { type: 'object' },
     autoRotate: { type: 'boolean' },
     createdAt: isoTime,
@@ -52,7 +80,29 @@ const apiKeySchema = {
 /** Response schemas, in JSON Schema 2020-12 as OpenAPI 3.1 takes it. */
 export const responseSchemas = {
   RateLimitPolicy: copy(rateLimitPolicySchema),
+  Credits: creditsViewSchema,
   ApiKey: apiKeySchema,
+  Identity: {
+    type: 'object',
+    description: 'A user, team or customer of the host whose keys share its limits and credits.',
+    properties: {
+      id: { type: 'string', pattern: '^[0-9A-Za-z]{16}$' },
+      tenantId: { type: 'string' },
+      externalId: { type: 'string' },
+      metadata: { type: 'object' },
+      rateLimits: { type: 'object', additionalProperties: ref('RateLimitPolicy') },
+      credits: ref('Credits'),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+    },
+    required: ['id', 'tenantId', 'externalId', 'metadata', 'rateLimits', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+  },
+  IdentityPage: {
+    type: 'object',
+    properties: { items: { type: 'array', items: ref('Identity') }, nextCursor: { type: 'string' } },
+    required: ['items'],
+  },
   IssuedKey: {
     type: 'object',
     description: 'A key with its full secret, returned once by create and regenerate.',
@@ -197,6 +247,12 @@ const OPERATIONS: Record<RouteName, { summary: string; ok: number; schema?: stri
   audit: { summary: "The tenant's audit log, newest first", ok: 200, schema: 'AuditPage', query: ['keyId', 'from', 'to', 'limit', 'cursor'] },
   keyAudit: { summary: "One key's audit log", ok: 200, schema: 'AuditPage', query: ['from', 'to', 'limit', 'cursor'] },
   reports: { summary: "The tenant's usage report (see @keygate/monitor docs/operations.md)", ok: 200, query: ['days', 'notUsedForDays', 'expiringWithinDays', 'top'] },
+  whoami: { summary: 'What a key is: its public data, for support tools (the key in the body; rate limited; audited)', ok: 200, schema: 'ApiKey', request: 'WhoamiInput' },
+  identities: { summary: "The tenant's identities, newest first", ok: 200, schema: 'IdentityPage', query: ['limit', 'cursor'] },
+  createIdentity: { summary: 'Create an identity (409 CONFLICT when its externalId is taken)', ok: 201, schema: 'Identity', request: 'CreateIdentityInput' },
+  getIdentity: { summary: 'One identity, with its credits left', ok: 200, schema: 'Identity' },
+  updateIdentity: { summary: "Change an identity's metadata, shared limits or credits", ok: 200, schema: 'Identity', request: 'UpdateIdentityInput' },
+  deleteIdentity: { summary: 'Delete an identity; its keys keep their own limits', ok: 204 },
 };
 
 const QUERY_PARAMETERS: Record<string, object> = {
@@ -277,6 +333,9 @@ export function buildOpenApiDocument(options: { basePath: string; title?: string
         CreateKeyInput: copy(createKeyInputSchema),
         UpdateKeyInput: copy(updateKeyInputSchema),
         RotateKeyInput: copy(rotateKeyInputSchema),
+        CreateIdentityInput: copy(createIdentityInputSchema),
+        UpdateIdentityInput: copy(updateIdentityInputSchema),
+        WhoamiInput: copy(whoamiInputSchema),
         ...copy(responseSchemas),
       },
       securitySchemes: {

@@ -6,6 +6,8 @@
  * @module
  */
 import { type ErrorCode, type FieldIssue, ForbiddenError, KeygateError, ValidationError } from '../errors.js';
+import { looksLikeJwt } from '../jwt.js';
+import { parseKey } from '../key-format.js';
 import type { HttpResponse } from './types.js';
 
 /** Codes only the HTTP layer produces, on top of the library's {@link ErrorCode}s. */
@@ -25,7 +27,8 @@ export type HttpErrorCode =
   | 'API_KEY_DISABLED'
   | 'INSUFFICIENT_SCOPE'
   | 'IP_NOT_ALLOWED'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'USAGE_EXCEEDED';
 
 /** Status and title of every code. The one table. */
 export const ERROR_STATUS: Readonly<Record<HttpErrorCode, { status: number; title: string }>> = {
@@ -56,6 +59,7 @@ export const ERROR_STATUS: Readonly<Record<HttpErrorCode, { status: number; titl
   INSUFFICIENT_SCOPE: { status: 403, title: 'The API key lacks a required scope' },
   IP_NOT_ALLOWED: { status: 403, title: 'The API key may not be used from this address' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  USAGE_EXCEEDED: { status: 429, title: 'Usage quota exhausted' },
 };
 
 /** Headers every management response carries: secrets must not be cached anywhere. */
@@ -73,12 +77,31 @@ export interface ProblemExtras {
   [member: string]: unknown;
 }
 
-/** An `application/problem+json` response for `code`. */
+// Runs of characters a key or a JWT is made of; one linear pass, no nested quantifier to backtrack on.
+const TOKEN_RUN = /[A-Za-z0-9_.-]{40,}/g;
+const redactToken = (run: string): string => (parseKey(run) !== undefined || looksLikeJwt(run) ? '[redacted key]' : run);
+
+/**
+ * `text` with every whole API key or JWT in it replaced by `[redacted key]`.
+ * Problem documents quote what the client sent (the path in `instance`, an
+ * invalid value in a field message); a key pasted into the wrong place must
+ * not come back in a body that proxies and clients log.
+ */
+export function redactKeys(text: string): string {
+  return text.length < 40 ? text : text.replace(TOKEN_RUN, redactToken);
+}
+
+/** An `application/problem+json` response for `code`. Keys quoted in `detail`, `instance` or field messages are redacted. */
 export function problem(code: HttpErrorCode, extras: ProblemExtras = {}): HttpResponse {
   const { status, title } = ERROR_STATUS[code];
   const { headers, ...members } = extras;
   const doc: Record<string, unknown> = { type: `urn:keygate:problem:${code.toLowerCase()}`, title, status, code };
-  for (const [name, value] of Object.entries(members)) if (value !== undefined) doc[name] = value;
+  for (const [name, value] of Object.entries(members)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') doc[name] = redactKeys(value);
+    else if (name === 'errors' && Array.isArray(value)) doc[name] = (value as FieldIssue[]).map((i) => ({ ...i, message: redactKeys(i.message) }));
+    else doc[name] = value;
+  }
   return {
     status,
     headers: { ...NO_STORE_HEADERS, 'content-type': 'application/problem+json', ...headers },

@@ -21,7 +21,13 @@ export type RouteName =
   | 'usage'
   | 'audit'
   | 'keyAudit'
-  | 'reports';
+  | 'reports'
+  | 'whoami'
+  | 'identities'
+  | 'createIdentity'
+  | 'getIdentity'
+  | 'updateIdentity'
+  | 'deleteIdentity';
 
 /** One route: method, path pattern (`:id` is a key id), and the permission checked before the body is read. */
 export interface RouteDefinition {
@@ -44,6 +50,13 @@ export const MANAGEMENT_ROUTES: readonly RouteDefinition[] = [
   { name: 'audit', method: 'GET', pattern: ['audit'], permission: 'audit:read' },
   // Served only when the host passes a `reports` provider (e.g. @keygate/monitor); 404 otherwise.
   { name: 'reports', method: 'GET', pattern: ['reports'], permission: 'usage:read' },
+  // The key travels in the body, never in a URL (URLs end up in logs).
+  { name: 'whoami', method: 'POST', pattern: ['whoami'], permission: 'keys:read', body: 'required' },
+  { name: 'identities', method: 'GET', pattern: ['identities'], permission: 'keys:read' },
+  { name: 'createIdentity', method: 'POST', pattern: ['identities'], permission: 'keys:create', body: 'required' },
+  { name: 'getIdentity', method: 'GET', pattern: ['identities', ':id'], permission: 'keys:read' },
+  { name: 'updateIdentity', method: 'PATCH', pattern: ['identities', ':id'], permission: 'keys:update', body: 'required' },
+  { name: 'deleteIdentity', method: 'DELETE', pattern: ['identities', ':id'], permission: 'keys:delete' },
   { name: 'create', method: 'POST', pattern: [], permission: 'keys:create', body: 'required' },
   { name: 'list', method: 'GET', pattern: [], permission: 'keys:read' },
   { name: 'get', method: 'GET', pattern: [':id'], permission: 'keys:read' },

@@ -90,6 +90,10 @@ export interface AuthenticateOptions {
   header?: string;
   /** Tokens the request takes from the key's rate-limit bucket. Default 1. */
   cost?: number;
+  /** Named limits the route applies and what one call costs in each, e.g. `[{ name: 'uploads', cost: 5 }]`. */
+  limits?: ReadonlyArray<{ name: string; cost?: number }>;
+  /** Credits one call spends when the key or its identity has a quota. Default 1. */
+  creditCost?: number;
   /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
   realm?: string;
 }

@@ -28,6 +28,9 @@ export interface TableNames {
   audit: string;
   usageDays: string;
   usageTotals: string;
+  /** Credit counters (see `postgres/credit-store.ts`). */
+  credits: string;
+  identities: string;
   /** Unquoted base for index names. */
   base: string;
 }
@@ -47,7 +50,7 @@ export function tableNames(schema: string, prefix: string): TableNames {
     throw new ConfigError('createPostgresStorage: tablePrefix must be a lower-case SQL identifier (a-z, 0-9, _)', [{ field: 'tablePrefix', message: 'must match ^[a-z_][a-z0-9_]{0,39}$' }]);
   }
   const q = (name: string) => `"${schema}"."${prefix}${name}"`;
-  return { schema: `"${schema}"`, keys: q('keys'), audit: q('audit'), usageDays: q('usage_days'), usageTotals: q('usage_totals'), base: prefix };
+  return { schema: `"${schema}"`, keys: q('keys'), audit: q('audit'), usageDays: q('usage_days'), usageTotals: q('usage_totals'), credits: q('credits'), identities: q('identities'), base: prefix };
 }
 
 /**
@@ -88,6 +91,19 @@ export function migrationStatements(t: TableNames): string[] {
       requests bigint NOT NULL,
       errors bigint NOT NULL,
       last_used_at bigint NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS ${t.credits} (
+      bucket text COLLATE "C" PRIMARY KEY,
+      remaining bigint NOT NULL CHECK (remaining >= 0),
+      refilled_at bigint NOT NULL,
+      last_ok boolean NOT NULL DEFAULT true)`,
+    `CREATE TABLE IF NOT EXISTS ${t.identities} (
+      id text COLLATE "C" PRIMARY KEY,
+      tenant_id text NOT NULL,
+      external_id text NOT NULL,
+      created_at bigint NOT NULL,
+      record text NOT NULL,
+      UNIQUE (tenant_id, external_id))`,
+    `CREATE INDEX IF NOT EXISTS "${b}identities_by_tenant" ON ${t.identities} (tenant_id, created_at DESC, id DESC)`,
   ];
 }
 

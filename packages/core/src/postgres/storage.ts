@@ -13,9 +13,11 @@
 import { BackendError, ConfigError, KeygateError, ValidationError, type FieldIssue } from '../errors.js';
 import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
 import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
+import { assertIdentityRecord } from '../stores/identity-records.js';
 import type {
   AuditEvent,
   AuditQuery,
+  IdentityRecord,
   KeyListQuery,
   KeyRecord,
   KeygateStorage,
@@ -258,6 +260,54 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
       },
       async forget(keyId) {
         await sql(`WITH d AS (DELETE FROM ${t.usageDays} WHERE key_id = $1) DELETE FROM ${t.usageTotals} WHERE key_id = $1`, [keyId]);
+      },
+    },
+    identities: {
+      async get(id) {
+        if (typeof id !== 'string') return undefined;
+        const { rows } = await sql(`SELECT record FROM ${t.identities} WHERE id = $1`, [id], 'get_identity');
+        return parseJson<IdentityRecord>(rows[0]?.record);
+      },
+      async findByExternalId(tenantId, externalId) {
+        const { rows } = await sql(`SELECT record FROM ${t.identities} WHERE tenant_id = $1 AND external_id = $2`, [tenantId, externalId]);
+        return parseJson<IdentityRecord>(rows[0]?.record);
+      },
+      async insert(record) {
+        assertIdentityRecord(record);
+        // The unique (tenant_id, external_id) decides; a loser reads the winner. Retried once in case the winner was deleted in between.
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const { rows } = await sql(
+            `INSERT INTO ${t.identities} (id, tenant_id, external_id, created_at, record) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id, external_id) DO NOTHING RETURNING record`,
+            [record.id, record.tenantId, record.externalId, record.createdAt, JSON.stringify(record)],
+          );
+          if (rows.length > 0) return record;
+          const found = await sql(`SELECT record FROM ${t.identities} WHERE tenant_id = $1 AND external_id = $2`, [record.tenantId, record.externalId]);
+          const existing = parseJson<IdentityRecord>(found.rows[0]?.record);
+          if (existing !== undefined) return existing;
+        }
+        throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL identity insert kept conflicting');
+      },
+      async put(record) {
+        assertIdentityRecord(record);
+        await sql(`UPDATE ${t.identities} SET record = $2 WHERE id = $1`, [record.id, JSON.stringify(record)]);
+      },
+      async delete(id) {
+        if (typeof id !== 'string') return false;
+        const { rowCount } = await sql(`DELETE FROM ${t.identities} WHERE id = $1`, [id]);
+        return (rowCount ?? 0) > 0;
+      },
+      async list(query) {
+        assertPageSize(query.limit);
+        const after = afterCursor(query.cursor, 'created_at', 2);
+        const values: unknown[] = [query.tenantId, ...after.values, query.limit + 1];
+        const { rows } = await sql(
+          `SELECT record FROM ${t.identities} WHERE tenant_id = $1${after.clause} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+          values,
+        );
+        const items = rows.slice(0, query.limit).map((r) => parseJson<IdentityRecord>(r.record)).filter((r): r is IdentityRecord => r !== undefined);
+        const last = items[items.length - 1];
+        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
       },
     },
     async close() {

@@ -17,6 +17,9 @@
  * | `<p>auditk:<tenant>:<keyId>`     | zset | `<at>:<id>` of one key's events           |
  * | `<p>usage:<keyId>:days`          | hash | `<day>:r`, `<day>:e` counters             |
  * | `<p>usage:<keyId>:tot`           | hash | `requests`, `errors`, `last`              |
+ * | `<p>ident:<id>`                  | hash | `r` identity JSON; `x`, `z`, `m` its index entries |
+ * | `<p>identx:<tenant>:<externalId>`| string | the identity id (unique per tenant)     |
+ * | `<p>tident:<tenant>`             | zset | `<createdAt>:<id>`, as `tkeys`            |
  *
  * Sorted-set members all score 0 and sort by bytes, so `ZRANGE … BYLEX REV`
  * walks newest first (time, then id) and a cursor is an exclusive bound:
@@ -33,6 +36,7 @@ import { ConfigError, ValidationError, type FieldIssue } from '../errors.js';
 import type {
   AuditEvent,
   AuditQuery,
+  IdentityRecord,
   KeyListQuery,
   KeyRecord,
   KeygateStorage,
@@ -43,6 +47,7 @@ import type {
 } from '../types.js';
 import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
 import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
+import { assertIdentityRecord } from '../stores/identity-records.js';
 import {
   assertKeyPrefix,
   assertRedisClient,
@@ -122,6 +127,29 @@ end
 return 1
 `);
 
+/**
+ * Creates an identity unless its external id is taken (SET NX on the unique
+ * entry); returns the stored record JSON either way. KEYS: ident, identx, tident.
+ */
+const INSERT_IDENTITY = luaScript(`
+if redis.call('SET', KEYS[2], ARGV[2], 'NX') then
+  redis.call('HSET', KEYS[1], 'r', ARGV[1], 'x', KEYS[2], 'z', KEYS[3], 'm', ARGV[3])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+  return ARGV[1]
+end
+local id = redis.call('GET', KEYS[2])
+return redis.call('HGET', ARGV[4] .. id, 'r')
+`);
+
+/** Removes an identity and its index entries; 1 if it existed. */
+const DELETE_IDENTITY = luaScript(`
+local old = redis.call('HMGET', KEYS[1], 'x', 'z', 'm')
+if not old[1] then return 0 end
+redis.call('DEL', old[1])
+redis.call('ZREM', old[2], old[3])
+return redis.call('DEL', KEYS[1])
+`);
+
 const USAGE_CHUNK = 500;
 
 function isTime(value: unknown): value is number {
@@ -193,6 +221,9 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
   const auditKeyZ = (tenantId: string, keyId: string) => `${p}auditk:${seg(tenantId)}:${seg(keyId)}`;
   const daysH = (keyId: string) => `${p}usage:${seg(keyId)}:days`;
   const totH = (keyId: string) => `${p}usage:${seg(keyId)}:tot`;
+  const identH = (id: string) => `${p}ident:${seg(id)}`;
+  const identX = (tenantId: string, externalId: string) => `${p}identx:${seg(tenantId)}:${seg(externalId)}`;
+  const identZ = (tenantId: string) => `${p}tident:${seg(tenantId)}`;
 
   async function call<T>(args: string[]): Promise<T> {
     try {
@@ -306,6 +337,44 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
       },
       async forget(keyId) {
         await call(['DEL', daysH(keyId), totH(keyId)]);
+      },
+    },
+    identities: {
+      async get(id) {
+        if (typeof id !== 'string') return undefined;
+        return parseJson<IdentityRecord>(await call(['HGET', identH(id), 'r']));
+      },
+      async findByExternalId(tenantId, externalId) {
+        const id = await call<string | null>(['GET', identX(tenantId, externalId)]);
+        if (id === null) return undefined;
+        return parseJson<IdentityRecord>(await call(['HGET', identH(id), 'r']));
+      },
+      async insert(record) {
+        assertIdentityRecord(record);
+        const raw = await script<string | null>(
+          INSERT_IDENTITY,
+          [identH(record.id), identX(record.tenantId, record.externalId), identZ(record.tenantId)],
+          // The script addresses the existing record by id, so it needs the hash key's prefix and the escaping used here.
+          [JSON.stringify(record), seg(record.id), member(record.createdAt, record.id), `${p}ident:`],
+        );
+        return parseJson<IdentityRecord>(raw) ?? record;
+      },
+      async put(record) {
+        assertIdentityRecord(record);
+        await call(['HSET', identH(record.id), 'r', JSON.stringify(record)]);
+      },
+      async delete(id) {
+        if (typeof id !== 'string') return false;
+        return (await script<number>(DELETE_IDENTITY, [identH(id)], [])) === 1;
+      },
+      async list(query) {
+        assertPageSize(query.limit);
+        const members = await call<string[]>(['ZRANGE', identZ(query.tenantId), upperBound(query.cursor, undefined), '-', 'BYLEX', 'REV', 'LIMIT', '0', String(query.limit + 1)]);
+        const page = members.slice(0, query.limit);
+        const raws = await Promise.all(page.map((m) => call<string | null>(['HGET', identH(parseMember(m)?.id ?? ''), 'r'])));
+        const items = raws.map((raw) => parseJson<IdentityRecord>(raw)).filter((r): r is IdentityRecord => r !== undefined && r.tenantId === query.tenantId);
+        const last = members.length > query.limit ? parseMember(page[page.length - 1]!) : undefined;
+        return last === undefined ? { items } : { items, nextCursor: encodeCursor(last) };
       },
     },
     async close() {

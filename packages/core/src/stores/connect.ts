@@ -19,6 +19,7 @@ import { KeyManager } from '../manager.js';
 import type { KeyManagerOptions, Logger } from '../manager-types.js';
 import { createMemoryRateLimiter } from '../memory-rate-limiter.js';
 import { createPostgresStorage } from '../postgres/storage.js';
+import { createRedisCreditStore } from '../redis/credit-store.js';
 import { createRedisEventBus, type RedisEventBus } from '../redis/event-bus.js';
 import { createRedisRateLimiter, type RateLimiterFailureMode } from '../redis/rate-limiter.js';
 import type { RedisPubSubClient } from '../redis/redis-client.js';
@@ -170,7 +171,9 @@ export async function connectKeygate(options: ConnectKeygateOptions): Promise<Ke
     ? createRedisRateLimiter({ client, logger, ...(failureMode !== undefined ? { failureMode } : {}) })
     : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
   const eventBus = client ? createRedisEventBus({ client, logger }) : undefined;
-  const manager = new KeyManager({ ...managerOptions, storage, rateLimiter, ...(eventBus ? { eventBus } : {}) });
+  // Credits must be spent atomically by every instance: in Redis when there is one, else in the shared store.
+  const creditStore = managerOptions.creditStore ?? (client ? createRedisCreditStore({ client }) : undefined);
+  const manager = new KeyManager({ ...managerOptions, storage, rateLimiter, ...(eventBus ? { eventBus } : {}), ...(creditStore ? { creditStore } : {}) });
   return {
     manager,
     storage,

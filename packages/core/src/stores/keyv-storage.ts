@@ -29,6 +29,7 @@ import { BackendError, ConfigError, KeygateError, ValidationError, type FieldIss
 import type {
   AuditEvent,
   AuditQuery,
+  IdentityRecord,
   KeyListQuery,
   KeyRecord,
   KeygateStorage,
@@ -38,6 +39,7 @@ import type {
   UsageSummary,
 } from '../types.js';
 import { paginate, sortNewestFirst } from './cursor.js';
+import { assertIdentityRecord, identityPosition } from './identity-records.js';
 import { assertUsageDeltas, eventPosition, keyPosition, mergeUsageDeltas } from './memory-storage.js';
 
 /** Options of {@link createKeyvStorage}. Pass `store` or `keyv`, not both. */
@@ -83,6 +85,9 @@ const keyEntry = (id: string) => `keys:${segment(id)}`;
 const tenantPrefix = (tenantId: string) => `tenant:${segment(tenantId)}:`;
 const auditPrefix = (tenantId: string) => `audit:${segment(tenantId)}:`;
 const totalsEntry = (keyId: string) => `usage:${segment(keyId)}`;
+const identityEntry = (id: string) => `identity:${segment(id)}`;
+const identityExternalEntry = (tenantId: string, externalId: string) => `identityx:${segment(tenantId)}:${segment(externalId)}`;
+const identityTenantPrefix = (tenantId: string) => `tidentity:${segment(tenantId)}:`;
 const dayPrefix = (keyId: string) => `usage:${segment(keyId)}:`;
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -397,6 +402,60 @@ export function createKeyvStorage(options: KeyvStorageOptions = {}): KeygateStor
           for (const [day] of await scan(dayPrefix(keyId))) await remove(`${dayPrefix(keyId)}${day}`);
           await remove(totalsEntry(keyId));
         });
+      },
+    },
+    identities: {
+      async get(id: string): Promise<IdentityRecord | undefined> {
+        if (typeof id !== 'string') return undefined;
+        return read<IdentityRecord>(identityEntry(id));
+      },
+      async findByExternalId(tenantId: string, externalId: string): Promise<IdentityRecord | undefined> {
+        const id = await read<string>(identityExternalEntry(tenantId, externalId));
+        if (typeof id !== 'string') return undefined;
+        const record = await read<IdentityRecord>(identityEntry(id));
+        return record?.tenantId === tenantId && record.externalId === externalId ? record : undefined;
+      },
+      insert(record: IdentityRecord): Promise<IdentityRecord> {
+        assertIdentityRecord(record);
+        const slot = identityExternalEntry(record.tenantId, record.externalId);
+        // keyv has no conditional write: serialised per external id in this process only (see IdentityStore).
+        let stored: IdentityRecord = record;
+        return serialise(slot, async () => {
+          const id = await read<string>(slot);
+          const existing = typeof id === 'string' ? await read<IdentityRecord>(identityEntry(id)) : undefined;
+          if (existing !== undefined) {
+            stored = existing;
+            return;
+          }
+          await write(`${identityTenantPrefix(record.tenantId)}${segment(record.id)}`, { id: record.id, createdAt: record.createdAt });
+          await write(identityEntry(record.id), record);
+          await write(slot, record.id);
+        }).then(() => stored);
+      },
+      async put(record: IdentityRecord): Promise<void> {
+        assertIdentityRecord(record);
+        await write(`${identityTenantPrefix(record.tenantId)}${segment(record.id)}`, { id: record.id, createdAt: record.createdAt });
+        await write(identityEntry(record.id), record);
+        await write(identityExternalEntry(record.tenantId, record.externalId), record.id);
+      },
+      async delete(id: string): Promise<boolean> {
+        if (typeof id !== 'string') return false;
+        const previous = await read<IdentityRecord>(identityEntry(id));
+        if (previous === undefined) return false;
+        await remove(identityExternalEntry(previous.tenantId, previous.externalId));
+        await remove(`${identityTenantPrefix(previous.tenantId)}${segment(id)}`);
+        return remove(identityEntry(id));
+      },
+      async list(query: { tenantId: string; limit: number; cursor?: string }): Promise<Page<IdentityRecord>> {
+        const entries: Array<{ id: string; createdAt: number }> = [];
+        for (const [rest, value] of await scan(identityTenantPrefix(query.tenantId))) {
+          if (!isObject(value) || typeof value.id !== 'string' || !isTime(value.createdAt) || segment(value.id) !== rest) continue;
+          entries.push({ id: value.id, createdAt: value.createdAt });
+        }
+        const page = paginate(sortNewestFirst(entries, identityPosition), identityPosition, query.limit, query.cursor);
+        const records = await Promise.all(page.items.map((e) => read<IdentityRecord>(identityEntry(e.id))));
+        const items = records.filter((r): r is IdentityRecord => r !== undefined && r.tenantId === query.tenantId);
+        return page.nextCursor === undefined ? { items } : { items, nextCursor: page.nextCursor };
       },
     },
     close(): void {

@@ -12,6 +12,7 @@ import { ValidationError, type FieldIssue } from '../errors.js';
 import type {
   AuditEvent,
   AuditQuery,
+  IdentityRecord,
   KeyListQuery,
   KeyRecord,
   KeygateStorage,
@@ -21,6 +22,7 @@ import type {
   UsageSummary,
 } from '../types.js';
 import { paginate, sortNewestFirst, type CursorPosition } from './cursor.js';
+import { assertIdentityRecord, identityPosition } from './identity-records.js';
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -91,6 +93,10 @@ export function createMemoryStorage(): KeygateStorage {
   const tenantKeys = new Map<string, Set<string>>();
   const auditByTenant = new Map<string, Map<string, AuditEvent>>();
   const usage = new Map<string, KeyUsage>();
+  const identities = new Map<string, IdentityRecord>();
+  // JSON of [tenantId, externalId] → identity id: unambiguous whatever the ids contain.
+  const identityByExternal = new Map<string, string>();
+  const externalSlot = (tenantId: string, externalId: string) => JSON.stringify([tenantId, externalId]);
 
   function unindex(record: KeyRecord): void {
     const ids = tenantKeys.get(record.tenantId);
@@ -181,6 +187,42 @@ export function createMemoryStorage(): KeygateStorage {
       },
       forget(keyId: string): void {
         usage.delete(keyId);
+      },
+    },
+    identities: {
+      get(id: string): IdentityRecord | undefined {
+        const record = identities.get(id);
+        return record === undefined ? undefined : structuredClone(record);
+      },
+      findByExternalId(tenantId: string, externalId: string): IdentityRecord | undefined {
+        const id = identityByExternal.get(externalSlot(tenantId, externalId));
+        return id === undefined ? undefined : structuredClone(identities.get(id));
+      },
+      insert(record: IdentityRecord): IdentityRecord {
+        assertIdentityRecord(record);
+        const slot = externalSlot(record.tenantId, record.externalId);
+        const existing = identityByExternal.get(slot);
+        if (existing !== undefined) return structuredClone(identities.get(existing)!);
+        identities.set(record.id, structuredClone(record));
+        identityByExternal.set(slot, record.id);
+        return structuredClone(record);
+      },
+      put(record: IdentityRecord): void {
+        assertIdentityRecord(record);
+        identities.set(record.id, structuredClone(record));
+        identityByExternal.set(externalSlot(record.tenantId, record.externalId), record.id);
+      },
+      delete(id: string): boolean {
+        const record = identities.get(id);
+        if (record === undefined) return false;
+        identities.delete(id);
+        identityByExternal.delete(externalSlot(record.tenantId, record.externalId));
+        return true;
+      },
+      list(query: { tenantId: string; limit: number; cursor?: string }): Page<IdentityRecord> {
+        const matches = [...identities.values()].filter((r) => r.tenantId === query.tenantId);
+        const page = paginate(sortNewestFirst(matches, identityPosition), identityPosition, query.limit, query.cursor);
+        return { ...page, items: page.items.map((r) => structuredClone(r)) };
       },
     },
     close(): void {

@@ -108,6 +108,7 @@ function breakableStorage(): KeygateStorage & { broken: boolean } {
       list: (q: Parameters<typeof inner.keys.list>[0]) => guard(() => inner.keys.list(q)),
     },
     audit: inner.audit,
+    identities: inner.identities,
     usage: inner.usage,
   });
 }
@@ -450,6 +451,68 @@ export function runHttpConformance(name: string, factory: (setup: HttpConformanc
         expectProblem(coll, 405, 'METHOD_NOT_ALLOWED');
         expect(coll.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST']);
         expect(coll.headers.get('cache-control')).toBe('no-store');
+      });
+    });
+
+    describe('credits, identities and key lookup', () => {
+      const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+      it('answers 429 USAGE_EXCEEDED (the quota, not the rate) without Retry-After when no refill is scheduled; PATCH remaining tops up', async () => {
+        const { key, secret } = await create({ credits: { initial: 2 }, rateLimit: null });
+        expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
+        expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
+        const spent = await client.call('GET', '/host/open', { headers: bearer(secret) });
+        expectProblem(spent, 429, 'USAGE_EXCEEDED');
+        expect(spent.headers.get('retry-after')).toBeNull();
+        expect(spent.body.detail).toMatch(/quota/);
+        const shown = await client.api('GET', `/${key.id}`, { actor: ADMIN });
+        expect(shown.body.credits).toEqual({ initial: 2, remaining: 0 });
+        const topped = await client.api('PATCH', `/${key.id}`, { actor: ADMIN, body: { remaining: 1 } });
+        expect(topped.status, topped.text).toBe(200);
+        expect(topped.body.credits.remaining).toBe(1);
+        expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
+        expectProblem(await client.api('PATCH', `/${key.id}`, { actor: ADMIN, body: { remaining: -1 } }), 422, 'VALIDATION_FAILED');
+      });
+
+      it('sends Retry-After until the refill when one is scheduled', async () => {
+        const { secret } = await create({ credits: { initial: 0, refill: { interval: 'daily', amount: 10 } }, rateLimit: null });
+        const spent = await client.call('GET', '/host/open', { headers: bearer(secret) });
+        expectProblem(spent, 429, 'USAGE_EXCEEDED');
+        const seconds = Number(spent.headers.get('retry-after'));
+        expect(seconds).toBeGreaterThan(0);
+        expect(seconds).toBeLessThanOrEqual(86_400);
+      });
+
+      it('POST /whoami tells what a key is, within the tenant only; the key never goes in a URL', async () => {
+        const { key, secret } = await create({ name: 'support' });
+        const found = await client.api('POST', '/whoami', { actor: VIEWER, body: { key: secret } });
+        expect(found.status, found.text).toBe(200);
+        expect(found.body).toMatchObject({ id: key.id, name: 'support' });
+        expect(found.text).not.toContain(secret);
+        expectProblem(await client.api('POST', '/whoami', { actor: OTHER_ADMIN, body: { key: secret } }), 404, 'KEY_NOT_FOUND');
+        expectProblem(await client.api('POST', '/whoami', { actor: VIEWER, body: { key: 'garbage' } }), 404, 'KEY_NOT_FOUND');
+        expectProblem(await client.api('POST', '/whoami', { actor: VIEWER, body: {} }), 422, 'VALIDATION_FAILED');
+        expectProblem(await client.api('GET', '/whoami', { actor: VIEWER }), 405, 'METHOD_NOT_ALLOWED');
+        expectProblem(await client.api('POST', '/whoami', { actor: NOBODY, body: { key: secret } }), 403, 'FORBIDDEN');
+      });
+
+      it('manages identities: 201 + Location, 409 on a taken externalId, tenant isolation, RBAC, keys linked by externalId', async () => {
+        const externalId = `cus_${Math.random().toString(36).slice(2)}`;
+        const made = await client.api('POST', '/identities', { actor: ADMIN, body: { externalId, metadata: { plan: 'pro' }, rateLimits: { default: { limit: 5, windowSeconds: 60 } } } });
+        expect(made.status, made.text).toBe(201);
+        expect(made.headers.get('location')).toBe(`${BASE}/identities/${made.body.id}`);
+        expectProblem(await client.api('POST', '/identities', { actor: ADMIN, body: { externalId } }), 409, 'CONFLICT');
+        expectProblem(await client.api('POST', '/identities', { actor: VIEWER, body: { externalId: 'x' } }), 403, 'FORBIDDEN');
+        expectProblem(await client.api('GET', `/identities/${made.body.id}`, { actor: OTHER_ADMIN }), 404, 'NOT_FOUND');
+        const { key } = await create({ externalId });
+        expect(key.identityId).toBe(made.body.id);
+        const patched = await client.api('PATCH', `/identities/${made.body.id}`, { actor: ADMIN, body: { credits: { initial: 3 } } });
+        expect(patched.status, patched.text).toBe(200);
+        expect(patched.body.credits).toMatchObject({ initial: 3, remaining: 3 });
+        const listed = await client.api('GET', '/identities', { actor: VIEWER });
+        expect(listed.body.items.map((i: Json) => i.id)).toContain(made.body.id);
+        expect((await client.api('DELETE', `/identities/${made.body.id}`, { actor: ADMIN })).status).toBe(204);
+        expectProblem(await client.api('GET', `/identities/${made.body.id}`, { actor: ADMIN }), 404, 'NOT_FOUND');
       });
     });
 

@@ -9,3 +9,4 @@ export * from './event-bus-suite.js';
 export * from './rate-limiter-suite.js';
 export * from './http-suite.js';
 export * from './service-env.js';
+export * from './credit-store-suite.js';

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeygateError } from '../errors.js';
-import type { AuditEvent, Awaitable, KeyRecord, KeygateStorage, Page, UsageDelta } from '../types.js';
+import type { AuditEvent, Awaitable, IdentityRecord, KeyRecord, KeygateStorage, Page, UsageDelta } from '../types.js';
 
 /** What a conformance factory returns: the storage under test, and how to dispose of it. */
 export interface StorageUnderTest {
@@ -71,6 +71,21 @@ function makeEvent(tenantId: string, overrides: Partial<AuditEvent> = {}): Audit
     userAgent: 'conformance/1',
     requestId: 'req_1',
     details: { changed: ['name'], note: ':colon' },
+    ...overrides,
+  };
+}
+
+function makeIdentity(tenantId: string, overrides: Partial<IdentityRecord> = {}): IdentityRecord {
+  return {
+    id: uid('idn'),
+    tenantId,
+    externalId: uid('cus'),
+    metadata: { plan: 'pro', nested: { a: [1, null] } },
+    rateLimits: { default: { limit: 10, windowSeconds: 1 } },
+    credits: { initial: 100, refill: { interval: 'monthly', amount: 100, dayOfMonth: 31 } },
+    createdAt: BASE_TIME,
+    updatedAt: BASE_TIME,
+    version: 1,
     ...overrides,
   };
 }
@@ -461,6 +476,59 @@ export function runStorageConformance(name: string, factory: () => Awaitable<Sto
         expect(await storage().usage.summary(other)).toEqual({ requests: 5, errors: 0, lastUsedAt: BASE_TIME });
         await storage().usage.increment([delta(keyId, '2024-01-03', 1)]);
         expect(await storage().usage.range(keyId, '2000-01-01', '2100-01-01')).toEqual([{ day: '2024-01-03', requests: 1, errors: 0 }]);
+      });
+    });
+
+    describe('identities', () => {
+      it('inserts, gets by id and by external id, and round-trips every field', async () => {
+        const tenant = uid('t');
+        const record = makeIdentity(tenant);
+        expect(await storage().identities.insert(record)).toEqual(record);
+        expect(await storage().identities.get(record.id)).toEqual(record);
+        expect(await storage().identities.findByExternalId(tenant, record.externalId)).toEqual(record);
+        expect(await storage().identities.findByExternalId(uid('t'), record.externalId)).toBeUndefined();
+        expect(await storage().identities.get(uid('idn'))).toBeUndefined();
+      });
+
+      it('never makes two identities for one external id, even when 20 inserts race', async () => {
+        const tenant = uid('t');
+        const externalId = uid('cus');
+        const results = await Promise.all(Array.from({ length: 20 }, () => storage().identities.insert(makeIdentity(tenant, { externalId }))));
+        expect(new Set(results.map((r) => r.id)).size).toBe(1);
+        const page = await storage().identities.list({ tenantId: tenant, limit: 100 });
+        expect(page.items.map((r) => r.id)).toEqual([results[0]!.id]);
+      });
+
+      it('replaces on put, deletes (true then false) and frees the external id', async () => {
+        const tenant = uid('t');
+        const record = makeIdentity(tenant);
+        await storage().identities.insert(record);
+        await storage().identities.put({ ...record, metadata: { plan: 'team' }, version: 2 });
+        expect((await storage().identities.get(record.id))?.metadata).toEqual({ plan: 'team' });
+        expect(await storage().identities.delete(record.id)).toBe(true);
+        expect(await storage().identities.delete(record.id)).toBe(false);
+        expect(await storage().identities.get(record.id)).toBeUndefined();
+        expect(await storage().identities.findByExternalId(tenant, record.externalId)).toBeUndefined();
+        const again = makeIdentity(tenant, { externalId: record.externalId });
+        expect((await storage().identities.insert(again)).id).toBe(again.id);
+      });
+
+      it('lists one tenant newest first, paging each exactly once; tenants around ":" stay apart', async () => {
+        const tenant = uid('t');
+        const made = Array.from({ length: 12 }, (_, i) => makeIdentity(tenant, { createdAt: BASE_TIME + (i % 4) * 1000 }));
+        for (const r of made) await storage().identities.insert(r);
+        await storage().identities.insert(makeIdentity(`${tenant}:x`));
+        await storage().identities.insert(makeIdentity(tenant.slice(0, -1)));
+        const { items } = await collectPages((cursor) => storage().identities.list({ tenantId: tenant, limit: 5, ...(cursor ? { cursor } : {}) }));
+        expect(ids(items)).toEqual(newestFirst(made, (r) => r.createdAt));
+        await expectKeygateError(() => storage().identities.list({ tenantId: tenant, limit: 5, cursor: 'nope' }), 'INVALID_CURSOR');
+      });
+
+      it('keeps the same external id apart in two tenants', async () => {
+        const externalId = uid('cus');
+        const a = await storage().identities.insert(makeIdentity(uid('t'), { externalId }));
+        const b = await storage().identities.insert(makeIdentity(uid('t'), { externalId }));
+        expect(a.id).not.toBe(b.id);
       });
     });
   });

@@ -1,0 +1,75 @@
+/**
+ * Cost of quotas and named limits on the Redis backend: warm verify with one
+ * limit, against warm verify with credits and two named limits (three token
+ * buckets taken in parallel, then one credit spend), 32 callers.
+ *
+ * Run: `node --conditions=source --import tsx bench/credits.bench.ts`
+ * (env KEYGATE_BENCH_REDIS_URL). Writes the `credits` section of bench/results.md.
+ *
+ * @module
+ */
+import { createRedisRateLimiter, createRedisStorage, KeyManager, type RedisPubSubClient } from '@keygate/core';
+import { createRedisCreditStore } from '../packages/core/src/redis/credit-store.js';
+import { machineLine, writeResultSection } from './machine.js';
+import { drive, percentile, requireFromCore } from './rate-limit.bench.js';
+
+const redisUrl = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const durationMs = Number(process.env.KEYGATE_BENCH_MS ?? 3000);
+const CONCURRENCY = 32;
+const BIG = { limit: 1_000_000_000, windowSeconds: 60 };
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const { createClient } = requireFromCore('redis') as { createClient: (o: object) => any };
+  const client = createClient({ url: redisUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  const run = `kgbenchcr_${Date.now().toString(36)}`;
+  const admin = { id: 'bench', tenantId: 'bench', role: 'admin' };
+  const manager = new KeyManager({
+    storage: createRedisStorage({ client, prefix: `${run}:` }),
+    rateLimiter: createRedisRateLimiter({ client: client as RedisPubSubClient, prefix: `${run}:rl:` }),
+    creditStore: createRedisCreditStore({ client, prefix: `${run}:cr:` }),
+    config: { hasher: 'sha256', cache: { ttl: '30s' }, usageFlushInterval: '1s' },
+  });
+  const plain = await manager.create(admin, { name: 'plain', rateLimit: BIG });
+  const metered = await manager.create(admin, {
+    name: 'metered',
+    rateLimit: BIG,
+    rateLimits: { uploads: BIG, search: BIG },
+    credits: { initial: 1_000_000_000_000, refill: { interval: 'monthly', amount: 1_000_000_000_000 } },
+  });
+  const limits = [{ name: 'uploads', cost: 2 }, { name: 'search' }];
+  const scenarios: Array<[string, () => Promise<unknown>]> = [
+    ['one limit', () => manager.verify(plain.secret)],
+    ['credits + two named limits', () => manager.verify(metered.secret, { limits })],
+  ];
+  const results: Array<{ name: string; rate: number; p50: number; p99: number }> = [];
+  for (const [name, check] of scenarios) {
+    await drive(CONCURRENCY, 300, check); // warm-up
+    const r = await drive(CONCURRENCY, durationMs, async () => {
+      const v = (await check()) as { valid: boolean; code: string };
+      if (!v.valid) throw new Error(`bench verify failed: ${v.code}`);
+    });
+    results.push({ name, rate: r.count / r.seconds, p50: percentile(r.latencies, 0.5), p99: percentile(r.latencies, 0.99) });
+  }
+  const ratio = results[0]!.rate / results[1]!.rate;
+  const lines = [
+    `Redis storage, Redis limiter, Redis credit store, warm key cache, ${CONCURRENCY} concurrent callers, ${durationMs / 1000} s each. ${machineLine()}`,
+    '',
+    '| verify | verifications/s | p50 | p99 |',
+    '|---|---:|---:|---:|',
+    ...results.map((r) => `| ${r.name} | ${fmt(r.rate)} | ${r.p50.toFixed(0)} µs | ${r.p99.toFixed(0)} µs |`),
+    '',
+    `Cost ratio (one limit ÷ credits + two named limits): **${ratio.toFixed(2)}×** (target ≤ 1.3×).`,
+  ];
+  console.log(lines.join('\n'));
+  writeResultSection('credits', lines.join('\n'));
+  await manager.close();
+  const keys: string[] = [];
+  for await (const batch of client.scanIterator({ MATCH: `${run}:*`, COUNT: 1000 })) keys.push(...batch);
+  for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+  await client.close();
+}
+
+await main();

@@ -1,0 +1,168 @@
+/**
+ * A {@link CreditStore} shared by every process that uses the same Redis:
+ * one Lua script per spend, so the refill, the check and the write are one
+ * atomic step on the server, timed by the server's clock (`TIME`).
+ *
+ * Layout: `<p><bucket>` is a hash with `r` (remaining) and `f` (refilledAt,
+ * epoch ms). Buckets do not expire: a quota must survive idle months.
+ *
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
+import type { CreditPolicy, CreditSpend, CreditState, CreditStore } from '../types.js';
+import { assertKeyPrefix, assertRedisClient, assertTimeout, evalScript, luaScript, sendWithDeadline, storageUnavailable, type RedisCommandClient } from './redis-client.js';
+
+/**
+ * Refill boundaries in Lua, the same sums as `credit-refill.ts`
+ * (civil-date conversions after Howard Hinnant's algorithms). Exported so
+ * tests can compare them with the JavaScript ones.
+ */
+export const CREDIT_REFILL_LUA = `
+local DAY = 86400000
+local function fl(x) return math.floor(x) end
+local function civil(z)
+  z = z + 719468
+  local era = fl(z / 146097)
+  local doe = z - era * 146097
+  local yoe = fl((doe - fl(doe / 1460) + fl(doe / 36524) - fl(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + fl(yoe / 4) - fl(yoe / 100))
+  local mp = fl((5 * doy + 2) / 153)
+  local m = mp + 3
+  if mp >= 10 then m = mp - 9 end
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+local function days(y, m, d)
+  if m <= 2 then y = y - 1 end
+  local era = fl(y / 400)
+  local yoe = y - era * 400
+  local mp = m - 3
+  if m <= 2 then mp = m + 9 end
+  local doe = yoe * 365 + fl(yoe / 4) - fl(yoe / 100) + fl((153 * mp + 2) / 5) + d - 1
+  return era * 146097 + doe - 719468
+end
+local function boundary(y, m, day)
+  local ny, nm = y, m + 1
+  if nm == 13 then ny, nm = y + 1, 1 end
+  local len = days(ny, nm, 1) - days(y, m, 1)
+  return days(y, m, math.min(day, len)) * DAY
+end
+local function lastBoundary(now, interval, day)
+  if interval == 'daily' then return now - (now % DAY) end
+  local y, m = civil(fl(now / DAY))
+  local here = boundary(y, m, day)
+  if here <= now then return here end
+  if m == 1 then return boundary(y - 1, 12, day) end
+  return boundary(y, m - 1, day)
+end
+local function nextBoundary(now, interval, day)
+  if interval == 'daily' then return now - (now % DAY) + DAY end
+  local y, m = civil(fl(now / DAY))
+  local here = boundary(y, m, day)
+  if here > now then return here end
+  if m == 12 then return boundary(y + 1, 1, day) end
+  return boundary(y, m + 1, day)
+end
+`;
+
+/**
+ * KEYS[1] the bucket; ARGV cost, initial, interval (`''` for none), amount,
+ * dayOfMonth. Returns `{ allowed, remaining, refillAt or -1 }`.
+ */
+export const CREDIT_SPEND_LUA = `${CREDIT_REFILL_LUA}
+local cost = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + fl(tonumber(t[2]) / 1000)
+local raw = redis.call('HMGET', KEYS[1], 'r', 'f')
+local remaining = tonumber(raw[1])
+local refilled = tonumber(raw[2])
+if remaining == nil or refilled == nil then
+  remaining = tonumber(ARGV[2])
+  refilled = now
+end
+local refillAt = -1
+if ARGV[3] ~= '' then
+  local day = tonumber(ARGV[5])
+  local b = lastBoundary(now, ARGV[3], day)
+  if refilled < b then
+    remaining = tonumber(ARGV[4])
+    refilled = b
+  end
+  refillAt = nextBoundary(now, ARGV[3], day)
+end
+local allowed = 0
+if remaining >= cost then
+  allowed = 1
+  remaining = remaining - cost
+end
+redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled))
+return { allowed, remaining, refillAt }
+`;
+
+const SPEND = luaScript(CREDIT_SPEND_LUA);
+const SET = luaScript(`
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'r', ARGV[1], 'f', string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+return 1
+`);
+
+/** Options of {@link createRedisCreditStore}. */
+export interface RedisCreditStoreOptions {
+  /** A connected node-redis v5 client; keygate never connects or closes it. */
+  client: RedisCommandClient;
+  /** Prefix of bucket keys. Default `keygate:cr:`. */
+  prefix?: string;
+  /** Deadline of one Redis call. Default 1000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Creates the Redis credit store: one round trip (EVALSHA) per spend. A
+ * failing Redis rejects with `STORAGE_UNAVAILABLE`: a quota is billing, so
+ * there is no fail-open mode that would hand out uses nobody counted.
+ *
+ * @throws ConfigError at construction when the client or an option is unusable.
+ */
+export function createRedisCreditStore(options: RedisCreditStoreOptions): CreditStore {
+  const factory = 'createRedisCreditStore';
+  if (typeof options !== 'object' || options === null) throw new ConfigError(`${factory}: options must be an object`, [{ field: 'options', message: 'must be an object' }]);
+  const { client } = options;
+  assertRedisClient(client, factory);
+  const prefix = assertKeyPrefix(options.prefix, 'keygate:cr:', factory);
+  const timeoutMs = options.timeoutMs === undefined ? 1000 : assertTimeout(options.timeoutMs, factory);
+
+  async function run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw storageUnavailable(error);
+    }
+  }
+
+  return {
+    async spend(bucket: string, cost: number, policy: CreditPolicy): Promise<CreditSpend> {
+      assertCreditCount(cost, 'cost');
+      assertCreditPolicy(policy);
+      const r = policy.refill;
+      const args = [String(cost), String(policy.initial), r?.interval ?? '', String(r?.amount ?? 0), String(r?.dayOfMonth ?? 1)];
+      const [allowed, remaining, refillAt] = await run(() => evalScript<[number, number, number]>(client, SPEND, [prefix + bucket], args, timeoutMs));
+      const result: CreditSpend = { allowed: allowed === 1, remaining: Number(remaining) };
+      if (Number(refillAt) >= 0) result.refillAt = Number(refillAt);
+      return result;
+    },
+    async set(bucket: string, remaining: number): Promise<void> {
+      assertCreditCount(remaining, 'remaining');
+      await run(() => evalScript(client, SET, [prefix + bucket], [String(remaining)], timeoutMs));
+    },
+    async get(bucket: string): Promise<CreditState | undefined> {
+      const [r, f] = await run(() => sendWithDeadline<Array<string | null>>(client, ['HMGET', prefix + bucket, 'r', 'f'], timeoutMs));
+      if (r == null || f == null) return undefined;
+      return { remaining: Number(r), refilledAt: Number(f) };
+    },
+    async reset(bucket: string): Promise<void> {
+      await run(() => sendWithDeadline(client, ['DEL', prefix + bucket], timeoutMs));
+    },
+  };
+}
