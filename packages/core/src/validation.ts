@@ -27,9 +27,14 @@ const MESSAGES: Record<string, (e: ErrorObject) => string> = {
 export function toFieldIssues(errors: readonly ErrorObject[] | null | undefined, base = ''): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
-  for (const e of errors ?? []) {
+  const list = errors ?? [];
+  for (const e of list) {
     // oneOf/anyOf wrappers repeat what their branches said; the branch errors are the useful ones.
     if (e.keyword === 'oneOf' || e.keyword === 'anyOf' || e.keyword === 'if') continue;
+    // "must be null" from a nullable field's null branch is noise when the other branch said what is wrong.
+    if (e.keyword === 'type' && e.params.type === 'null' && list.some((o) => o !== e && o.keyword !== 'oneOf' && o.keyword !== 'anyOf' && o.instancePath.startsWith(e.instancePath))) {
+      continue;
+    }
     let field = base + e.instancePath;
     if (e.keyword === 'required') field += `/${String(e.params.missingProperty)}`;
     if (e.keyword === 'additionalProperties') field += `/${String(e.params.additionalProperty)}`;

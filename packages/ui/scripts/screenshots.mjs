@@ -4,6 +4,7 @@
 //   node packages/ui/build.mjs --no-types && node packages/ui/scripts/screenshots.mjs
 //   node packages/ui/scripts/screenshots.mjs --serve   # keep the demo running at the printed URL
 //   node packages/ui/scripts/screenshots.mjs --only=dashboard   # just docs/images/ui-dashboard.png
+//   node packages/ui/scripts/screenshots.mjs --only=metering    # just the credits / rate limits / identity / lookup shots
 //
 // Writes docs/images/ui-*.png at the repository root.
 import { spawn } from 'node:child_process';
@@ -117,6 +118,29 @@ await call('/__test/backdate', { tenant: 'acme', id: acme[4], days: 25, expiresI
 await call('/__test/backdate', { tenant: 'acme', id: acme[5], days: 131 });
 await call('/__test/usage', { tenant: 'acme', id: acme[5], days: series(90, (i) => ({ requests: 40 + (i % 5) * 6, errors: 0 })) });
 
+// Metering data (tenant "metered"): an identity with shared credits and limits, a key with its own
+// quota and named limits, one more key of the identity, and a plain key.
+const asMetered = { 'content-type': 'application/json', 'x-test-tenant': 'metered', 'x-test-role': 'admin' };
+const managed = async (method, p, body) =>
+  (await fetch(`${origin}/api/v1/platform/api-keys${p}`, { method, headers: asMetered, body: body && JSON.stringify(body) })).json();
+const acmeIdentity = await managed('POST', '/identities', {
+  externalId: 'acme-corp',
+  metadata: { plan: 'enterprise', owner: 'ops@acme.example' },
+  rateLimits: { default: { limit: 5000, windowSeconds: 60 } },
+  credits: { initial: 1_000_000, remaining: 734_210, refill: { interval: 'monthly', amount: 1_000_000, dayOfMonth: 1 } },
+});
+await managed('POST', '', { name: 'Nightly export', environment: 'test' });
+await managed('POST', '', { name: 'Acme dashboard', environment: 'live', identityId: acmeIdentity.id, scopes: ['read:analytics'] });
+const metered = await managed('POST', '', {
+  name: 'Acme ingest',
+  environment: 'live',
+  scopes: ['write:orders'],
+  identityId: acmeIdentity.id,
+  rateLimit: { limit: 600, windowSeconds: 60 },
+  rateLimits: { uploads: { limit: 20, windowSeconds: 60, burst: 40 } },
+  credits: { initial: 5000, remaining: 1234, refill: { interval: 'daily', amount: 5000 } },
+});
+
 if (serveOnly) {
   console.log(`Demo: ${origin}/  (?theme=dark, ?role=viewer). Ctrl+C to stop.`);
   await new Promise(() => {});
@@ -152,20 +176,68 @@ const open = async (query, width = 1280, height = 820) => {
 };
 
 // 0. Usage dashboard (light, 30 days)
-await page.setViewport({ width: 1280, height: 900, deviceScaleFactor: 1 });
-await page.goto(`${origin}/demo/dashboard.html?theme=light`, { waitUntil: 'networkidle0' });
-await page.waitForFunction(
-  () => document.querySelector('api-key-usage-dashboard')?.shadowRoot?.querySelector('canvas[data-chart="error-rate"]')?.width > 0,
-  { timeout: 10000 },
-);
-await settle();
-await page.screenshot({ path: path.join(outDir, 'ui-dashboard.png'), fullPage: true });
-console.log('docs/images/ui-dashboard.png');
+if (!only || only === 'dashboard') {
+  await page.setViewport({ width: 1280, height: 900, deviceScaleFactor: 1 });
+  await page.goto(`${origin}/demo/dashboard.html?theme=light`, { waitUntil: 'networkidle0' });
+  await page.waitForFunction(
+    () => document.querySelector('api-key-usage-dashboard')?.shadowRoot?.querySelector('canvas[data-chart="error-rate"]')?.width > 0,
+    { timeout: 10000 },
+  );
+  await settle();
+  await page.screenshot({ path: path.join(outDir, 'ui-dashboard.png'), fullPage: true });
+  console.log('docs/images/ui-dashboard.png');
+}
 if (only === 'dashboard') {
   await browser.close();
   server.close();
   api.child.kill('SIGTERM');
   process.exit(0);
+}
+
+// Metering: credits in the table, the limits editor with an API error, the identity, the key lookup.
+if (!only || only === 'metering') {
+  await open('?theme=light&tenant=metered');
+  await page.waitForFunction(() => document.querySelector('api-key-manager').shadowRoot.querySelector('[data-credits]')?.textContent.includes('left'), { timeout: 5000 });
+  await click(`tr[data-key-id="${metered.key.id}"] [data-action="details"]`);
+  await page.waitForFunction(() => document.querySelector('api-key-manager').shadowRoot.querySelector('[data-credits-left]'), { timeout: 5000 });
+  await shot('details-credits');
+  await click('[data-edit="limits"]');
+  await click('[data-add-limit]');
+  await inShadow(() => {
+    const root = document.querySelector('api-key-manager').shadowRoot;
+    const set = (sel, v) => {
+      const input = root.querySelector(sel);
+      input.value = v;
+      input.dispatchEvent(new Event('input'));
+    };
+    set('#lr-2-name', 'exports');
+    set('#lr-2-limit', '0');
+    set('#lr-2-window', '3600');
+  });
+  await click('[data-edit-form="limits"] [data-save]');
+  await waitFor('[data-edit-error="2.limit"]');
+  await inShadow(() => document.querySelector('api-key-manager').shadowRoot.querySelector('[data-section="limits"]').scrollIntoView());
+  await shot('limits-editor');
+  await click('[data-cancel-edit]');
+  await click('[data-details] [data-identity]');
+  await waitFor('[data-identity-details]');
+  await shot('identity');
+  await click('[data-close]');
+  await click('[data-lookup]');
+  await waitFor('#lookup-key');
+  await inShadow((secret) => {
+    const input = document.querySelector('api-key-manager').shadowRoot.querySelector('#lookup-key');
+    input.value = secret;
+  }, metered.secret);
+  await click('[data-lookup-submit]');
+  await waitFor('[data-lookup-found]');
+  await shot('lookup');
+  if (only) {
+    await browser.close();
+    server.close();
+    api.child.kill('SIGTERM');
+    process.exit(0);
+  }
 }
 
 // 1. Table (light)

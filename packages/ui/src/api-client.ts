@@ -11,6 +11,7 @@ import type {
   ApiKeyDetail,
   AuditEvent,
   CreateKeyInput,
+  Identity,
   IssuedKey,
   Meta,
   Page,
@@ -177,6 +178,24 @@ export class ApiClient {
   /** `GET /{id}/audit`, newest first. */
   audit(id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<AuditEvent>> {
     return this.#request('GET', `/${encodeURIComponent(id)}/audit`, { query });
+  }
+
+  /**
+   * `POST /whoami`: the key that `secret` is, within the acting user's tenant
+   * (404 `KEY_NOT_FOUND` otherwise). The secret travels in the body only, never in a URL.
+   */
+  whoami(secret: string): Promise<ApiKey> {
+    return this.#request('POST', '/whoami', { body: { key: secret } });
+  }
+
+  /** `GET /identities/{id}` with its shared credits left now. */
+  identity(id: string): Promise<Identity> {
+    return this.#request('GET', `/identities/${encodeURIComponent(id)}`);
+  }
+
+  /** `GET /identities`: one page of the tenant's identities. */
+  identities(query: { limit?: number; cursor?: string } = {}): Promise<Page<Identity>> {
+    return this.#request('GET', '/identities', { query });
   }
 
   /** `GET /reports`: the tenant's usage report (404 when the host serves no reports). */

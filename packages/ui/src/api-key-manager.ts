@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { ApiClient, ApiError } from './api-client.js';
+import { ApiClient, ApiError, type FieldError } from './api-client.js';
+import { headersConverter } from './attributes.js';
 import { codeSnippets, envFile } from './code-snippets.js';
 import {
   expiryInput,
@@ -13,6 +14,21 @@ import {
   windowLabel,
   type ExpiryPreset,
 } from './format.js';
+import {
+  blankLimitRow,
+  createCredits,
+  creditsField,
+  creditsForm,
+  creditsLabel,
+  creditsUpdate,
+  limitRows,
+  limitsField,
+  limitsUpdate,
+  refillLabel,
+  type CreditsForm,
+  type EditErrors,
+  type LimitRow,
+} from './key-edits.js';
 import { ModalFocusController, renderModal } from './modal.js';
 import { DEFAULT_STRINGS, fill, mergeStrings, type Strings } from './strings.js';
 import { styles } from './styles.js';
@@ -22,9 +38,13 @@ import type {
   ApiKeyDetail,
   AuditEvent,
   CreateKeyInput,
+  Identity,
   IssuedKey,
+  KeyStatus,
   Meta,
   Permission,
+  RateLimitPolicy,
+  UpdateKeyInput,
   UsageDay,
 } from './types.js';
 
@@ -35,7 +55,38 @@ type ModalState =
   | { kind: 'regenerate'; key: ApiKey }
   | { kind: 'delete'; key: ApiKey }
   | { kind: 'revoke'; key: ApiKey }
-  | { kind: 'details'; key: ApiKey };
+  | { kind: 'details'; key: ApiKey }
+  | { kind: 'whoami' }
+  | { kind: 'identity'; identityId: string; back?: ApiKey };
+
+/** The section of the details dialog being edited, with its raw values and errors. */
+type EditState =
+  | { section: 'name'; name: string; errors: EditErrors }
+  | { section: 'credits'; form: CreditsForm; errors: EditErrors }
+  | { section: 'limits'; rows: LimitRow[]; errors: EditErrors };
+
+/** The list filters (`''`: all). */
+interface ListFilter {
+  environment: string;
+  status: '' | KeyStatus;
+}
+
+/** What the key lookup (whoami) dialog shows. Never the pasted key. */
+interface LookupState {
+  result?: ApiKey;
+  notFound?: boolean;
+  error?: string;
+  inputError?: string;
+  busy?: boolean;
+}
+
+/** The identity dialog's data. */
+interface IdentityState {
+  data?: Identity;
+  error?: string;
+}
+
+const STATUSES: readonly KeyStatus[] = ['active', 'disabled', 'revoked', 'expired'];
 
 /** The create form's raw values. */
 interface CreateForm {
@@ -48,6 +99,8 @@ interface CreateForm {
   ipText: string;
   rateLimit: string;
   rateWindow: string;
+  credits: CreditsForm;
+  externalId: string;
 }
 
 /** Loaded parts of the details dialog. */
@@ -66,34 +119,25 @@ interface DetailsState {
 const GRACE_CHOICES = [0, 3600, 86400, 604800] as const;
 
 /** Field names of the create form that can carry an error. */
-const FORM_FIELDS = ['name', 'environment', 'scopes', 'expiry', 'ipAllowlist', 'rateLimit'] as const;
+const FORM_FIELDS = ['name', 'environment', 'scopes', 'expiry', 'ipAllowlist', 'rateLimit', 'credits', 'externalId'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
+
+/**
+ * The field problems worth showing. A nullable field's schema is `oneOf [policy, null]`, so a bad
+ * policy also fails the `null` branch: that "must be null" says nothing when a real message exists.
+ */
+function usefulIssues(issues: readonly FieldError[]): readonly FieldError[] {
+  const rest = issues.filter((i) => i.message !== 'must be null');
+  return rest.length > 0 ? rest : issues;
+}
 
 /** The form field a problem+json pointer (`/ipAllowlist/0`) belongs to. */
 function fieldOf(pointer: string): FormField | undefined {
   const head = pointer.replace(/^\//, '').split('/')[0] ?? '';
   if (head === 'expiresAt' || head === 'expiresIn') return 'expiry';
+  if (head === 'identityId') return 'externalId';
   return (FORM_FIELDS as readonly string[]).includes(head) ? (head as FormField) : undefined;
 }
-
-/** Reads the `headers` attribute: a JSON object of strings; anything else is ignored. */
-const headersConverter = {
-  fromAttribute(value: string | null): Record<string, string> {
-    if (!value) return {};
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
-      return out;
-    } catch {
-      return {};
-    }
-  },
-  toAttribute(value: Record<string, string>): string {
-    return JSON.stringify(value);
-  },
-};
 
 const emptyForm = (environment: string): CreateForm => ({
   name: '',
@@ -105,12 +149,15 @@ const emptyForm = (environment: string): CreateForm => ({
   ipText: '',
   rateLimit: '',
   rateWindow: '60',
+  credits: creditsForm(undefined),
+  externalId: '',
 });
 
 /**
- * The whole "API Keys" settings page as one element: the keys table, create,
- * regenerate, revoke, delete, reveal, details with usage charts and the audit
- * trail. It talks to the keygate management API at `endpoint`; the acting
+ * The whole "API Keys" settings page as one element: the keys table (with
+ * environment and status filters), create, regenerate, revoke, delete,
+ * reveal, details with usage charts and the audit trail, editing of a key's
+ * name, credits and rate limits, its identity, and a key lookup (whoami). It talks to the keygate management API at `endpoint`; the acting
  * user's permissions come from `GET {endpoint}/meta`.
  *
  * @element api-key-manager
@@ -119,13 +166,16 @@ const emptyForm = (environment: string): CreateForm => ({
  * @fires key-rotated - A key was regenerated. `detail: { key }`.
  * @fires key-revoked - A key was revoked. `detail: { key }`.
  * @fires key-deleted - A key was deleted. `detail: { id, key }`.
- * @fires key-updated - A key was enabled or disabled. `detail: { key }`.
+ * @fires key-updated - A key was enabled, disabled, renamed, or its credits or rate limits changed. `detail: { key }`.
  *
  * @slot header-actions - Extra controls next to the "Create API key" button.
  * @slot empty - Replaces the default empty-state text.
  *
  * @csspart header - The title row.
  * @csspart create-button - The "Create API key" button.
+ * @csspart lookup-button - The "Look up a key" button.
+ * @csspart filters - The environment and status filters above the table.
+ * @csspart identity-link - A key's identity link (opens the identity).
  * @csspart button - Every button.
  * @csspart table - The keys table.
  * @csspart row - A key's row (a card on narrow screens).
@@ -197,6 +247,12 @@ export class ApiKeyManager extends LitElement {
     _details: { state: true },
     _tab: { state: true },
     _secretStatus: { state: true },
+    _filter: { state: true },
+    _filtering: { state: true },
+    _identityNames: { state: true },
+    _edit: { state: true },
+    _lookup: { state: true },
+    _identity: { state: true },
   };
 
   /** Base URL of the keygate management API. */
@@ -237,6 +293,13 @@ export class ApiKeyManager extends LitElement {
   declare _details: DetailsState;
   declare _tab: 'curl' | 'javascript' | 'python';
   declare _secretStatus: string;
+  declare _filter: ListFilter;
+  declare _filtering: boolean;
+  /** External ids of the identities of listed keys, by identity id. */
+  declare _identityNames: Map<string, string>;
+  declare _edit: EditState | undefined;
+  declare _lookup: LookupState;
+  declare _identity: IdentityState;
 
   #client: ApiClient | undefined;
   #s: Strings = { ...DEFAULT_STRINGS };
@@ -275,6 +338,12 @@ export class ApiKeyManager extends LitElement {
     this._details = {};
     this._tab = 'curl';
     this._secretStatus = '';
+    this._filter = { environment: '', status: '' };
+    this._filtering = false;
+    this._identityNames = new Map();
+    this._edit = undefined;
+    this._lookup = {};
+    this._identity = {};
   }
 
   /** The permissions of the acting user (from `/meta`). */
@@ -337,14 +406,14 @@ export class ApiKeyManager extends LitElement {
     this._phase = 'loading';
     this._listError = '';
     try {
-      const [meta, page] = await Promise.all([this.#api.meta(), this.#api.list({ limit: this.#limit() })]);
+      const [meta, page] = await Promise.all([this.#api.meta(), this.#api.list(this.#listQuery())]);
       if (generation !== this.#loadGeneration) return;
       this._meta = meta;
       this._keys = page.items;
       this._nextCursor = page.nextCursor;
       this._revealed = new Map();
       this._phase = 'ready';
-      void this.#fillLastUsed(page.items);
+      this.#fillFromItems(page.items);
     } catch (error) {
       if (generation !== this.#loadGeneration) return;
       if (error instanceof ApiError && error.status === 403) {
@@ -353,6 +422,34 @@ export class ApiKeyManager extends LitElement {
         this._phase = 'error';
         this._loadError = this.#message(error);
       }
+    }
+  }
+
+  #listQuery(cursor?: string): { limit: number; cursor?: string; environment?: string; status?: string } {
+    const query: { limit: number; cursor?: string; environment?: string; status?: string } = { limit: this.#limit() };
+    if (cursor) query.cursor = cursor;
+    if (this._filter.environment) query.environment = this._filter.environment;
+    if (this._filter.status) query.status = this._filter.status;
+    return query;
+  }
+
+  /** Reloads the first page with the current filters, keeping the page on screen meanwhile. */
+  async #applyFilter(patch: Partial<ListFilter>): Promise<void> {
+    this._filter = { ...this._filter, ...patch };
+    const generation = ++this.#loadGeneration;
+    this._filtering = true;
+    this._listError = '';
+    try {
+      const page = await this.#api.list(this.#listQuery());
+      if (generation !== this.#loadGeneration) return;
+      this._keys = page.items;
+      this._nextCursor = page.nextCursor;
+      this._revealed = new Map();
+      this.#fillFromItems(page.items);
+    } catch (error) {
+      if (generation === this.#loadGeneration) this._listError = this.#message(error);
+    } finally {
+      if (generation === this.#loadGeneration) this._filtering = false;
     }
   }
 
@@ -366,11 +463,11 @@ export class ApiKeyManager extends LitElement {
     this._loadingMore = true;
     this._listError = '';
     try {
-      const page = await this.#api.list({ limit: this.#limit(), cursor: this._nextCursor });
+      const page = await this.#api.list(this.#listQuery(this._nextCursor));
       const known = new Set(this._keys.map((k) => k.id));
       this._keys = [...this._keys, ...page.items.filter((k) => !known.has(k.id))];
       this._nextCursor = page.nextCursor;
-      void this.#fillLastUsed(page.items);
+      this.#fillFromItems(page.items);
     } catch (error) {
       this._listError = this.#message(error);
     } finally {
@@ -378,17 +475,28 @@ export class ApiKeyManager extends LitElement {
     }
   }
 
-  /** "Last used" is not part of list items in every server version; ask each key, a few at a time. */
+  #fillFromItems(items: ApiKey[]): void {
+    void this.#fillLastUsed(items);
+    void this.#fillIdentityNames(items);
+  }
+
+  /**
+   * "Last used" is not part of list items in every server version, and the
+   * credits left never are (they live in the credit store); ask each key that
+   * lacks them, a few at a time.
+   */
   async #fillLastUsed(items: ApiKey[]): Promise<void> {
-    const missing = items.filter((k) => !('lastUsedAt' in k));
+    const missing = items.filter((k) => !('lastUsedAt' in k) || (k.credits !== undefined && k.credits.remaining === undefined));
     const found = new Map<string, string | null>();
+    const credits = new Map<string, NonNullable<ApiKey['credits']>>();
     for (const k of items) if ('lastUsedAt' in k) found.set(k.id, k.lastUsedAt ?? null);
     const queue = [...missing];
     const worker = async (): Promise<void> => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         try {
           const detail = await this.#api.get(next.id);
-          found.set(next.id, detail.usage?.lastUsedAt ?? null);
+          if (!found.has(next.id)) found.set(next.id, detail.usage?.lastUsedAt ?? null);
+          if (detail.credits) credits.set(next.id, detail.credits);
         } catch {
           // Shown as unknown; the row itself is still usable.
         }
@@ -398,6 +506,27 @@ export class ApiKeyManager extends LitElement {
     const merged = new Map(this._lastUsed);
     for (const [id, at] of found) merged.set(id, at);
     this._lastUsed = merged;
+    // Only where the counter is still unknown: a save made meanwhile has the fresher value.
+    if (credits.size > 0) {
+      this._keys = this._keys.map((k) => {
+        const c = credits.get(k.id);
+        return c && k.credits && k.credits.remaining === undefined ? { ...k, credits: c } : k;
+      });
+    }
+  }
+
+  /** The external ids of the listed keys' identities: one page of `GET /identities`, only when a key has one. */
+  async #fillIdentityNames(items: ApiKey[]): Promise<void> {
+    const wanted = items.some((k) => k.identityId !== undefined && !this._identityNames.has(k.identityId));
+    if (!wanted || !this.#can('keys:read')) return;
+    try {
+      const page = await this.#api.identities({ limit: 100 });
+      const names = new Map(this._identityNames);
+      for (const identity of page.items) names.set(identity.id, identity.externalId);
+      this._identityNames = names;
+    } catch {
+      // The identity id is shown instead.
+    }
   }
 
   #replaceKey(key: ApiKey): void {
@@ -411,6 +540,7 @@ export class ApiKeyManager extends LitElement {
     this._modal = modal;
     this._busy = false;
     this._modalError = '';
+    this._edit = undefined;
     this.#focus.opened(opener as Element | null | undefined);
   }
 
@@ -420,6 +550,9 @@ export class ApiKeyManager extends LitElement {
     this._busy = false;
     this._modalError = '';
     this._secretStatus = '';
+    this._edit = undefined;
+    this._lookup = {};
+    this._identity = {};
     this.#focus.closed();
   };
 
@@ -460,6 +593,9 @@ export class ApiKeyManager extends LitElement {
       if (!Number.isInteger(limit) || limit < 1) errors.rateLimit = s.rateLimitInvalid;
       else rateLimit = { limit, windowSeconds: Number(f.rateWindow) };
     }
+    const quota = createCredits(f.credits, s);
+    const quotaError = Object.values(quota.errors)[0];
+    if (quotaError) errors.credits = quotaError;
     if (Object.keys(errors).length > 0 || typeof expiry === 'string') return { errors };
     const catalogue = (this._meta?.scopes.length ?? 0) > 0;
     const input: CreateKeyInput = {
@@ -471,6 +607,9 @@ export class ApiKeyManager extends LitElement {
     const ips = parseList(f.ipText);
     if (ips.length > 0) input.ipAllowlist = ips;
     if (rateLimit) input.rateLimit = rateLimit;
+    if (quota.credits) input.credits = quota.credits;
+    const externalId = f.externalId.trim();
+    if (externalId) input.externalId = externalId;
     return { input, errors };
   }
 
@@ -489,6 +628,8 @@ export class ApiKeyManager extends LitElement {
       const issued = await this.#api.create(input);
       this._keys = [issued.key, ...this._keys.filter((k) => k.id !== issued.key.id)];
       this._lastUsed = new Map(this._lastUsed).set(issued.key.id, null);
+      // Credits left and the identity's external id are not in the create answer.
+      if (issued.key.credits || issued.key.identityId) this.#fillFromItems([issued.key]);
       this.#showSecret(issued, false);
       this.#announce(this.#s.createdMessage);
       this.#emit('key-created', { key: issued.key });
@@ -503,7 +644,7 @@ export class ApiKeyManager extends LitElement {
     const errors: Partial<Record<FormField | 'form', string>> = {};
     const leftovers: string[] = [];
     if (error instanceof ApiError) {
-      for (const issue of error.fieldErrors) {
+      for (const issue of usefulIssues(error.fieldErrors)) {
         const field = fieldOf(issue.field);
         if (field && !errors[field]) errors[field] = issue.message;
         else if (!field) leftovers.push(issue.message);
@@ -583,17 +724,180 @@ export class ApiKeyManager extends LitElement {
     this._modalError = '';
     try {
       const updated = await this.#api.update(key.id, { enabled: !key.enabled });
-      this.#replaceKey(updated);
-      if (this._modal?.kind === 'details') {
-        this._modal = { kind: 'details', key: updated };
-        if (this._details.key) this._details = { ...this._details, key: { ...this._details.key, ...updated } };
-      }
+      this.#applyUpdated(updated);
       this._busy = false;
       this.#announce(fill(this.#s.updatedMessage, { name: key.name }));
       this.#emit('key-updated', { key: updated });
     } catch (error) {
       this.#failInModal(error);
     }
+  }
+
+  /** Puts a key changed by PATCH into the list and the open details. */
+  #applyUpdated(updated: ApiKey): void {
+    this.#replaceKey(updated);
+    if (this._modal?.kind === 'details' && this._modal.key.id === updated.id) {
+      this._modal = { kind: 'details', key: updated };
+      // Not a merge: a removed quota or named limits must not survive from the old copy.
+      if (this._details.key) this._details = { ...this._details, key: { ...updated, usage: this._details.key.usage } };
+    }
+  }
+
+  /* ---------- editing in details: name, credits, rate limits ---------- */
+
+  #startEdit(section: EditState['section'], key: ApiKey): void {
+    this._modalError = '';
+    if (section === 'name') this._edit = { section, name: key.name, errors: {} };
+    else if (section === 'credits') this._edit = { section, form: creditsForm(key.credits), errors: {} };
+    else this._edit = { section, rows: limitRows(key), errors: {} };
+    void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>('[data-edit-form] input:not([disabled])')?.focus());
+  }
+
+  #cancelEdit(): void {
+    const section = this._edit?.section;
+    this._edit = undefined;
+    void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>(`[data-edit="${section}"]`)?.focus());
+  }
+
+  #patchEdit(patch: Partial<{ name: string; form: Partial<CreditsForm>; rows: LimitRow[]; errors: EditErrors }>): void {
+    const e = this._edit;
+    if (!e) return;
+    if (e.section === 'name') this._edit = { ...e, name: patch.name ?? e.name, errors: patch.errors ?? e.errors };
+    else if (e.section === 'credits') this._edit = { ...e, form: { ...e.form, ...patch.form }, errors: patch.errors ?? e.errors };
+    else this._edit = { ...e, rows: patch.rows ?? e.rows, errors: patch.errors ?? e.errors };
+  }
+
+  #setRow(index: number, patch: Partial<LimitRow>): void {
+    if (this._edit?.section !== 'limits') return;
+    this.#patchEdit({ rows: this._edit.rows.map((r, i) => (i === index ? { ...r, ...patch } : r)) });
+  }
+
+  /** Validates the open editor, sends the PATCH and shows the API's field errors next to the fields. */
+  async #saveEdit(e: Event, key: ApiKey): Promise<void> {
+    e.preventDefault();
+    const edit = this._edit;
+    if (!edit || this._busy) return;
+    const s = this.#s;
+    let built: { input?: UpdateKeyInput; errors: EditErrors };
+    if (edit.section === 'name') {
+      const error = validateName(edit.name, this.#maxName(), s);
+      built = error ? { errors: { name: error } } : { input: { name: edit.name.trim() }, errors: {} };
+    } else if (edit.section === 'credits') {
+      built = creditsUpdate(edit.form, key.credits, s);
+    } else {
+      built = limitsUpdate(edit.rows, key, s);
+    }
+    if (!built.input) {
+      this.#patchEdit({ errors: built.errors });
+      this.#focusFirstInvalid();
+      return;
+    }
+    this._busy = true;
+    this._modalError = '';
+    try {
+      const updated = await this.#api.update(key.id, built.input);
+      this._busy = false;
+      this._edit = undefined;
+      this.#applyUpdated(updated);
+      this.#announce(fill(s.updatedMessage, { name: updated.name }));
+      this.#emit('key-updated', { key: updated });
+      void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>(`[data-edit="${edit.section}"]`)?.focus());
+    } catch (error) {
+      this._busy = false;
+      this.#editProblem(error, edit);
+    }
+  }
+
+  async #removeQuota(key: ApiKey): Promise<void> {
+    if (this._busy) return;
+    this._busy = true;
+    this._modalError = '';
+    try {
+      const updated = await this.#api.update(key.id, { credits: null });
+      this._busy = false;
+      this._edit = undefined;
+      this.#applyUpdated(updated);
+      this.#announce(fill(this.#s.creditsRemoved, { name: updated.name }));
+      this.#emit('key-updated', { key: updated });
+    } catch (error) {
+      this.#failInModal(error);
+    }
+  }
+
+  /** Field errors of a failed PATCH next to the editor's fields; the rest above the editor. */
+  #editProblem(error: unknown, edit: EditState): void {
+    const errors: EditErrors = {};
+    const leftovers: string[] = [];
+    if (error instanceof ApiError) {
+      for (const issue of usefulIssues(error.fieldErrors)) {
+        const field =
+          edit.section === 'name'
+            ? issue.field === '/name' ? 'name' : undefined
+            : edit.section === 'credits'
+              ? creditsField(issue.field)
+              : limitsField(issue.field, edit.rows);
+        if (field && !errors[field]) errors[field] = issue.message;
+        else if (!field) leftovers.push(issue.message);
+      }
+    }
+    if (Object.keys(errors).length === 0 || leftovers.length > 0) {
+      errors['form'] = leftovers.length > 0 ? leftovers.join(' ') : this.#message(error);
+    }
+    this.#patchEdit({ errors });
+    if (error instanceof ApiError && error.code === 'KEY_NOT_FOUND') void this.#load();
+    this.#focusFirstInvalid();
+  }
+
+  /* ---------- key lookup (whoami) ---------- */
+
+  #openLookup(e: Event): void {
+    this._lookup = {};
+    this.#open({ kind: 'whoami' }, e.currentTarget);
+  }
+
+  /**
+   * Looks the pasted key up with `POST /whoami`. The key is read from the
+   * input, sent in the body, and the input is cleared: it is never kept in
+   * the element's state, put in a URL, an event or the console.
+   */
+  async #submitLookup(e: Event): Promise<void> {
+    e.preventDefault();
+    const input = this.shadowRoot?.querySelector<HTMLInputElement>('#lookup-key');
+    if (!input || this._lookup.busy) return;
+    const presented = input.value.trim();
+    input.value = '';
+    if (!presented) {
+      this._lookup = { inputError: this.#s.lookupRequired };
+      input.focus();
+      return;
+    }
+    this._lookup = { busy: true };
+    try {
+      const key = await this.#api.whoami(presented);
+      this._lookup = { result: key };
+    } catch (error) {
+      this._lookup = error instanceof ApiError && error.code === 'KEY_NOT_FOUND' ? { notFound: true } : { error: this.#message(error) };
+    }
+    input.focus();
+  }
+
+  /* ---------- identity ---------- */
+
+  async #openIdentity(identityId: string, back: ApiKey | undefined, opener: EventTarget | null): Promise<void> {
+    this._identity = {};
+    this.#open({ kind: 'identity', identityId, back }, opener);
+    try {
+      const data = await this.#api.identity(identityId);
+      if (this._modal?.kind !== 'identity' || this._modal.identityId !== identityId) return;
+      this._identity = { data };
+      this._identityNames = new Map(this._identityNames).set(data.id, data.externalId);
+    } catch (error) {
+      if (this._modal?.kind === 'identity' && this._modal.identityId === identityId) this._identity = { error: this.#message(error) };
+    }
+  }
+
+  #identityName(id: string): string {
+    return this._identityNames.get(id) ?? id;
   }
 
   #failInModal(error: unknown): void {
@@ -767,6 +1071,9 @@ export class ApiKeyManager extends LitElement {
           </div>
           <div class="actions">
             <slot name="header-actions"></slot>
+            ${this._phase === 'ready' && this.#can('keys:read')
+              ? html`<button type="button" part="button lookup-button" data-lookup @click=${this.#openLookup}>${s.lookupButton}</button>`
+              : nothing}
             ${this._phase === 'ready' && this.#can('keys:create')
               ? html`<button type="button" class="primary" part="button create-button" data-create @click=${this.#openCreate}>
                   ${s.createButton}
@@ -811,6 +1118,18 @@ export class ApiKeyManager extends LitElement {
     const s = this.#s;
     const readOnly = !['keys:create', 'keys:rotate', 'keys:delete', 'keys:revoke', 'keys:update'].some((p) => this.#can(p as Permission));
     const notice = readOnly ? html`<p class="muted" data-readonly>${s.readOnlyNotice}</p>` : nothing;
+    const filtered = this._filter.environment !== '' || this._filter.status !== '';
+    const filters = this._keys.length > 0 || filtered ? this.#renderFilters() : nothing;
+    if (this._keys.length === 0 && filtered) {
+      return html`${notice}${filters}
+        <div class="state" part="empty" data-no-matches>
+          <p class="state-title">${s.noMatches}</p>
+          <button type="button" part="button" data-clear-filters @click=${() => void this.#applyFilter({ environment: '', status: '' })}>
+            ${s.clearFilters}
+          </button>
+        </div>
+        ${this._listError ? html`<p class="banner error" role="alert" part="error">${this._listError}</p>` : nothing}`;
+    }
     if (this._keys.length === 0) {
       return html`${notice}
         <div class="state" part="empty">
@@ -820,8 +1139,8 @@ export class ApiKeyManager extends LitElement {
           </slot>
         </div>`;
     }
-    return html`${notice}
-      <div class="table-wrap">
+    return html`${notice}${filters}
+      <div class="table-wrap" aria-busy=${this._filtering ? 'true' : 'false'}>
         <table part="table" role="table" aria-label=${s.tableCaption}>
           <thead role="rowgroup">
             <tr role="row">
@@ -851,6 +1170,39 @@ export class ApiKeyManager extends LitElement {
         : nothing}`;
   }
 
+  #renderFilters(): TemplateResult {
+    const s = this.#s;
+    const f = this._filter;
+    const envs = this._meta?.environments ?? [];
+    const onEnv = (e: Event): void => void this.#applyFilter({ environment: (e.target as HTMLSelectElement).value });
+    const onStatus = (e: Event): void => void this.#applyFilter({ status: (e.target as HTMLSelectElement).value as ListFilter['status'] });
+    return html`<div class="filters" role="group" aria-label=${s.filtersLabel} part="filters">
+      <label class="filter">
+        <span>${s.filterEnvironment}</span>
+        <select part="input" data-filter="environment" @change=${onEnv}>
+          <option value="" ?selected=${f.environment === ''}>${s.filterAll}</option>
+          ${envs.map((env) => html`<option value=${env.name} ?selected=${f.environment === env.name}>${env.name}</option>`)}
+        </select>
+      </label>
+      <label class="filter">
+        <span>${s.filterStatus}</span>
+        <select part="input" data-filter="status" @change=${onStatus}>
+          <option value="" ?selected=${f.status === ''}>${s.filterAll}</option>
+          ${STATUSES.map((st) => html`<option value=${st} ?selected=${f.status === st}>${statusLabel(st, s)}</option>`)}
+        </select>
+      </label>
+      ${this._filtering ? html`<span class="spinner" role="status" aria-label=${s.loadingMore}></span>` : nothing}
+    </div>`;
+  }
+
+  /** The identity link of a key: its external id once known, else its id. */
+  #identityButton(identityId: string, back: ApiKey | undefined, extraClass = ''): TemplateResult {
+    const name = this.#identityName(identityId);
+    return html`<button type="button" class="link small ${extraClass}" part="button identity-link" data-identity=${identityId}
+      aria-label=${fill(this.#s.showIdentity, { name })}
+      @click=${(e: Event) => void this.#openIdentity(identityId, back, e.currentTarget)}>${name}</button>`;
+  }
+
   #renderRow(k: ApiKey): TemplateResult {
     const s = this.#s;
     const loc = this.locale;
@@ -860,7 +1212,17 @@ export class ApiKeyManager extends LitElement {
       : s.unknown;
     const live = k.status !== 'revoked';
     return html`<tr role="row" part="row" data-key-id=${k.id}>
-      <td role="cell" class="cell-name" data-label=${s.colName}><span class="key-name">${k.name}</span></td>
+      <td role="cell" class="cell-name" data-label=${s.colName}>
+        <span class="key-name">${k.name}</span>
+        ${k.credits || k.identityId
+          ? html`<div class="key-extras">
+              ${k.credits ? html`<span class="chip credits" data-credits>${creditsLabel(k.credits, loc, s)}</span>` : nothing}
+              ${k.identityId
+                ? html`<span class="identity-ref"><span class="muted">${s.identityTitleShort}:</span> ${this.#identityButton(k.identityId, undefined)}</span>`
+                : nothing}
+            </div>`
+          : nothing}
+      </td>
       <td role="cell" data-label=${s.colKey}>
         <div>
           ${revealed
@@ -929,6 +1291,10 @@ export class ApiKeyManager extends LitElement {
         return this.#renderConfirm('revoke', m.key);
       case 'details':
         return this.#renderDetails(m.key);
+      case 'whoami':
+        return this.#renderLookup();
+      case 'identity':
+        return this.#renderIdentity(m.identityId, m.back);
     }
   }
 
@@ -1030,7 +1396,7 @@ export class ApiKeyManager extends LitElement {
           : nothing}
         ${this.#fieldError('expiry')}
       </fieldset>
-      <details class="advanced" ?open=${Boolean(errs.ipAllowlist || errs.rateLimit)}>
+      <details class="advanced" ?open=${Boolean(errs.ipAllowlist || errs.rateLimit || errs.credits || errs.externalId)}>
         <summary>${s.advanced}</summary>
         <div class="field">
           <label for="f-ips">${s.ipAllowlistLabel}</label>
@@ -1066,6 +1432,15 @@ export class ApiKeyManager extends LitElement {
           </p>
           ${this.#fieldError('rateLimit')}
         </fieldset>
+        ${this.#renderCreateCredits()}
+        <div class="field">
+          <label for="f-identity">${s.identityLabel}</label>
+          <input id="f-identity" type="text" part="input" autocomplete="off" spellcheck="false" .value=${f.externalId}
+            aria-invalid=${errs.externalId ? 'true' : 'false'} aria-describedby=${this.#describedBy('externalId', 'hint-identity')}
+            @input=${(e: Event) => this.#setForm({ externalId: (e.target as HTMLInputElement).value })} />
+          <p class="hint" id="hint-identity">${s.identityHint}</p>
+          ${this.#fieldError('externalId')}
+        </div>
       </details>
     </form>`;
     const footer = html`<button type="button" part="button" @click=${this.#close}>${s.cancel}</button>
@@ -1073,6 +1448,57 @@ export class ApiKeyManager extends LitElement {
         ${this._busy ? s.creating : s.createSubmit}
       </button>`;
     return renderModal({ id: 'create', title: s.createTitle, body, footer, onClose: this.#close, closeLabel: s.close, backdropCloses: false });
+  }
+
+  /** The create form's optional quota: starting credits and a refill. */
+  #renderCreateCredits(): TemplateResult {
+    const s = this.#s;
+    const c = this._form.credits;
+    const invalid = this._formErrors.credits ? 'true' : 'false';
+    const set = (patch: Partial<CreditsForm>): void => this.#setForm({ credits: { ...this._form.credits, ...patch } });
+    return html`<fieldset aria-describedby=${this.#describedBy('credits', 'hint-credits')} data-create-credits>
+      <legend>${s.creditsLabel}</legend>
+      <div class="row wrap">
+        <div>
+          <label for="f-credits" class="hint">${s.creditsTitle}</label>
+          <input id="f-credits" type="number" min="0" step="1" inputmode="numeric" part="input" .value=${c.remaining} aria-invalid=${invalid}
+            @input=${(e: Event) => set({ remaining: (e.target as HTMLInputElement).value })} />
+        </div>
+        <div>
+          <label for="f-refill" class="hint">${s.refillLabel}</label>
+          <select id="f-refill" part="input" @change=${(e: Event) => set({ interval: (e.target as HTMLSelectElement).value as CreditsForm['interval'] })}>
+            ${this.#refillOptions(c.interval)}
+          </select>
+        </div>
+        ${c.interval
+          ? html`<div>
+              <label for="f-refill-amount" class="hint">${s.refillAmountLabel}</label>
+              <input id="f-refill-amount" type="number" min="1" step="1" inputmode="numeric" part="input" .value=${c.amount} aria-invalid=${invalid}
+                @input=${(e: Event) => set({ amount: (e.target as HTMLInputElement).value })} />
+            </div>`
+          : nothing}
+        ${c.interval === 'monthly'
+          ? html`<div>
+              <label for="f-refill-day" class="hint">${s.refillDayLabel}</label>
+              <input id="f-refill-day" type="number" min="1" max="31" step="1" inputmode="numeric" part="input" .value=${c.dayOfMonth}
+                aria-invalid=${invalid} @input=${(e: Event) => set({ dayOfMonth: (e.target as HTMLInputElement).value })} />
+            </div>`
+          : nothing}
+      </div>
+      <p class="hint" id="hint-credits">${s.creditsHint}</p>
+      ${this.#fieldError('credits')}
+    </fieldset>`;
+  }
+
+  #refillOptions(selected: CreditsForm['interval']): TemplateResult[] {
+    const s = this.#s;
+    return (
+      [
+        ['', s.refillNever],
+        ['daily', s.refillDailyOption],
+        ['monthly', s.refillMonthlyOption],
+      ] as const
+    ).map(([v, label]) => html`<option value=${v} ?selected=${selected === v}>${label}</option>`);
   }
 
   #renderSecret(issued: IssuedKey, rotated: boolean): TemplateResult {
@@ -1182,18 +1608,309 @@ export class ApiKeyManager extends LitElement {
     });
   }
 
+  /** An error of the details editors, tied to its field by id. */
+  #editError(field: string): TemplateResult | typeof nothing {
+    const message = this._edit?.errors[field];
+    return message
+      ? html`<p class="field-error" id="err-ed-${field.replace('.', '-')}" data-edit-error=${field}>${message}</p>`
+      : nothing;
+  }
+
+  #editAttrs(field: string): { invalid: 'true' | 'false'; describedBy: string | typeof nothing } {
+    const has = Boolean(this._edit?.errors[field]);
+    return { invalid: has ? 'true' : 'false', describedBy: has ? `err-ed-${field.replace('.', '-')}` : nothing };
+  }
+
+  #editFormError(): TemplateResult | typeof nothing {
+    const message = this._edit?.errors['form'];
+    return message ? html`<p class="banner error form-error" role="alert" tabindex="-1" part="error" data-edit-error="form">${message}</p>` : nothing;
+  }
+
+  #editButtons(): TemplateResult {
+    const s = this.#s;
+    return html`<button type="submit" class="primary small" part="button" data-save ?disabled=${this._busy}>${this._busy ? s.saving : s.save}</button>
+      <button type="button" class="small" part="button" data-cancel-edit @click=${() => this.#cancelEdit()}>${s.cancel}</button>`;
+  }
+
+  #renderNameCell(k: ApiKey, canEdit: boolean): TemplateResult {
+    const s = this.#s;
+    const edit = this._edit;
+    if (edit?.section !== 'name') {
+      return html`<span data-name>${k.name}</span>
+        ${canEdit && !edit
+          ? html`<button type="button" class="link small" part="button" data-edit="name" aria-label=${fill(s.renameLabel, { name: k.name })}
+              @click=${() => this.#startEdit('name', k)}>${s.rename}</button>`
+          : nothing}`;
+    }
+    const a = this.#editAttrs('name');
+    const onInput = (e: Event): void => {
+      const name = (e.target as HTMLInputElement).value;
+      const error = validateName(name, this.#maxName(), s);
+      this.#patchEdit({ name, errors: error ? { name: error } : {} });
+    };
+    return html`<form class="inline-edit" data-edit-form="name" novalidate @submit=${(e: Event) => void this.#saveEdit(e, k)}>
+      ${this.#editFormError()}
+      <div class="inline-row">
+        <label for="ed-name" class="visually-hidden">${s.fieldName}</label>
+        <input id="ed-name" type="text" part="input" autocomplete="off" .value=${edit.name} aria-invalid=${a.invalid}
+          aria-describedby=${a.describedBy} @input=${onInput} />
+        ${this.#editButtons()}
+      </div>
+      ${this.#editError('name')}
+    </form>`;
+  }
+
+  #renderCreditsSection(k: ApiKey, canEdit: boolean): TemplateResult {
+    const s = this.#s;
+    const loc = this.locale;
+    const edit = this._edit;
+    const c = k.credits;
+    let content: TemplateResult;
+    if (edit?.section === 'credits') {
+      const f = edit.form;
+      const field = (id: string, key: keyof CreditsForm, label: string, min: number, max?: number): TemplateResult => {
+        const a = this.#editAttrs(key);
+        return html`<div class="field">
+          <label for=${id}>${label}</label>
+          <input id=${id} type="number" min=${min} max=${max ?? nothing} step="1" inputmode="numeric" part="input" .value=${f[key]}
+            aria-invalid=${a.invalid} aria-describedby=${a.describedBy}
+            @input=${(e: Event) => this.#patchEdit({ form: { [key]: (e.target as HTMLInputElement).value } })} />
+          ${this.#editError(key)}
+        </div>`;
+      };
+      const ia = this.#editAttrs('interval');
+      content = html`<form class="editor" data-edit-form="credits" novalidate @submit=${(e: Event) => void this.#saveEdit(e, k)}>
+        ${this.#editFormError()}
+        <div class="row wrap">
+          ${field('ed-remaining', 'remaining', s.creditsLeftLabel, 0)}
+          <div class="field">
+            <label for="ed-interval">${s.refillLabel}</label>
+            <select id="ed-interval" part="input" aria-invalid=${ia.invalid} aria-describedby=${ia.describedBy}
+              @change=${(e: Event) => this.#patchEdit({ form: { interval: (e.target as HTMLSelectElement).value as CreditsForm['interval'] } })}>
+              ${this.#refillOptions(f.interval)}
+            </select>
+            ${this.#editError('interval')}
+          </div>
+          ${f.interval ? field('ed-amount', 'amount', s.refillAmountLabel, 1) : nothing}
+          ${f.interval === 'monthly' ? field('ed-day', 'dayOfMonth', s.refillDayLabel, 1, 31) : nothing}
+        </div>
+        <div class="actions">
+          ${this.#editButtons()}
+          ${c
+            ? html`<button type="button" class="small danger-outline" part="button" data-remove-quota ?disabled=${this._busy}
+                @click=${() => void this.#removeQuota(k)}>${s.removeQuota}</button>`
+            : nothing}
+        </div>
+      </form>`;
+    } else if (c) {
+      content = html`<dl class="props" data-credits-view>
+        <dt>${s.creditsLeftLabel}</dt><dd data-credits-left>${creditsLabel(c, loc, s)}</dd>
+        <dt>${s.fieldRefill}</dt><dd data-refill>${refillLabel(c.refill, loc, s)}</dd>
+        ${c.refillAt ? html`<dt>${s.fieldNextRefill}</dt><dd>${formatDateTime(c.refillAt, loc, s.unknown)}</dd>` : nothing}
+      </dl>`;
+    } else {
+      content = html`<p class="muted" data-credits-view>${s.noCredits}</p>`;
+    }
+    return html`<section aria-labelledby="credits-title" data-section="credits">
+      <div class="section-head">
+        <h3 id="credits-title">${s.creditsTitle}</h3>
+        ${canEdit && !edit
+          ? html`<button type="button" class="small" part="button" data-edit="credits" aria-label=${c ? fill(s.editLabel, { section: s.creditsTitle }) : s.addQuota}
+              @click=${() => this.#startEdit('credits', k)}>${c ? s.edit : s.addQuota}</button>`
+          : nothing}
+      </div>
+      ${content}
+    </section>`;
+  }
+
+  #policyLabel(p: RateLimitPolicy): string {
+    const s = this.#s;
+    const base = fill(s.rateLimitValue, { limit: p.limit.toLocaleString(this.locale), window: windowLabel(p.windowSeconds, s) });
+    return p.burst !== undefined ? `${base}, ${fill(s.burstValue, { burst: p.burst })}` : base;
+  }
+
+  #renderLimitsSection(k: ApiKey, canEdit: boolean): TemplateResult {
+    const s = this.#s;
+    const edit = this._edit;
+    const defaultLabel = k.rateLimit === null ? s.noLimit : k.rateLimit ? this.#policyLabel(k.rateLimit) : s.defaultLimit;
+    const content =
+      edit?.section === 'limits'
+        ? this.#renderLimitsEditor(k, edit.rows)
+        : html`<ul class="limits" data-limits-view>
+            <li><span class="chip mono">${s.limitDefault}</span> <span>${defaultLabel}</span></li>
+            ${Object.entries(k.rateLimits ?? {}).map(
+              ([name, p]) => html`<li data-limit=${name}><span class="chip mono">${name}</span> <span>${this.#policyLabel(p)}</span></li>`,
+            )}
+          </ul>`;
+    return html`<section aria-labelledby="limits-title" data-section="limits">
+      <div class="section-head">
+        <h3 id="limits-title">${s.rateLimitsTitle}</h3>
+        ${canEdit && !edit
+          ? html`<button type="button" class="small" part="button" data-edit="limits" aria-label=${fill(s.editLabel, { section: s.rateLimitsTitle })}
+              @click=${() => this.#startEdit('limits', k)}>${s.edit}</button>`
+          : nothing}
+      </div>
+      ${content}
+    </section>`;
+  }
+
+  #renderLimitsEditor(k: ApiKey, rows: LimitRow[]): TemplateResult {
+    const s = this.#s;
+    const input = (i: number, field: 'limit' | 'window' | 'burst', label: string, min: string): TemplateResult => {
+      const a = this.#editAttrs(`${i}.${field}`);
+      return html`<div class="lr-cell">
+        <label class="hint" for="lr-${i}-${field}">${label}</label>
+        <input id="lr-${i}-${field}" type="number" min=${min} step="any" inputmode="numeric" part="input" .value=${rows[i]![field]}
+          aria-invalid=${a.invalid} aria-describedby=${a.describedBy}
+          @input=${(e: Event) => this.#setRow(i, { [field]: (e.target as HTMLInputElement).value })} />
+        ${this.#editError(`${i}.${field}`)}
+      </div>`;
+    };
+    const remove = (i: number): void => {
+      if (this._edit?.section !== 'limits') return;
+      // Errors are keyed by row index; after a removal they would point at the wrong rows.
+      this.#patchEdit({ rows: this._edit.rows.filter((_, j) => j !== i), errors: {} });
+    };
+    const add = (): void => {
+      if (this._edit?.section !== 'limits') return;
+      const index = this._edit.rows.length;
+      this.#patchEdit({ rows: [...this._edit.rows, blankLimitRow()] });
+      void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>(`#lr-${index}-name`)?.focus());
+    };
+    return html`<form class="editor" data-edit-form="limits" novalidate @submit=${(e: Event) => void this.#saveEdit(e, k)}>
+      ${this.#editFormError()}
+      ${rows.map((row, i) => {
+        const na = this.#editAttrs(`${i}.name`);
+        return html`<div class="limit-row" role="group" aria-label=${i === 0 ? s.limitDefault : row.name || s.limitName} data-limit-row=${i}>
+          <div class="lr-cell lr-name">
+            ${i === 0
+              ? html`<span class="hint">${s.limitName}</span><span class="chip mono" data-default-row>${s.limitDefault}</span>`
+              : html`<label class="hint" for="lr-${i}-name">${s.limitName}</label>
+                  <input id="lr-${i}-name" type="text" part="input" class="mono" autocomplete="off" spellcheck="false" .value=${row.name}
+                    aria-invalid=${na.invalid} aria-describedby=${na.describedBy}
+                    @input=${(e: Event) => this.#setRow(i, { name: (e.target as HTMLInputElement).value })} />
+                  ${this.#editError(`${i}.name`)}`}
+          </div>
+          ${input(i, 'limit', s.limitRequests, '1')} ${input(i, 'window', s.limitWindow, '1')} ${input(i, 'burst', s.limitBurst, '1')}
+          <div class="lr-remove">
+            ${i > 0
+              ? html`<button type="button" class="icon-button small" part="button" data-remove-limit=${i}
+                  aria-label=${fill(s.removeLimit, { name: row.name || String(i) })} @click=${() => remove(i)}><span aria-hidden="true">×</span></button>`
+              : nothing}
+          </div>
+        </div>`;
+      })}
+      <p class="hint" id="limits-hint">${s.limitsHint}</p>
+      ${this.#editError('limits')}
+      <div class="actions">
+        ${this.#editButtons()}
+        <button type="button" class="small" part="button" data-add-limit ?disabled=${rows.length > 10} @click=${add}>${s.addLimit}</button>
+      </div>
+    </form>`;
+  }
+
+  #renderLookup(): TemplateResult {
+    const s = this.#s;
+    const l = this._lookup;
+    const body = html`<form id="lookup-form" novalidate autocomplete="off" @submit=${(e: Event) => void this.#submitLookup(e)}>
+        <div class="field">
+          <label for="lookup-key">${s.lookupLabel}</label>
+          <input id="lookup-key" type="text" part="input" class="mono" autocomplete="off" autocapitalize="off" spellcheck="false"
+            data-autofocus aria-invalid=${l.inputError ? 'true' : 'false'}
+            aria-describedby=${l.inputError ? 'lookup-hint err-lookup' : 'lookup-hint'} />
+          <p class="hint" id="lookup-hint">${s.lookupHint}</p>
+          ${l.inputError ? html`<p class="field-error" id="err-lookup" data-error-for="lookup">${l.inputError}</p>` : nothing}
+        </div>
+      </form>
+      <div role="status" aria-live="polite" data-lookup-result>
+        ${l.busy ? html`<p class="muted"><span class="spinner" aria-hidden="true"></span>${s.lookingUp}</p>` : nothing}
+        ${l.notFound ? html`<p class="banner error" part="error" data-lookup-not-found>${s.lookupNotFound}</p>` : nothing}
+        ${l.error ? html`<p class="banner error" part="error">${l.error}</p>` : nothing}
+        ${l.result ? this.#renderLookupResult(l.result) : nothing}
+      </div>`;
+    const footer = html`<button type="button" part="button" @click=${this.#close}>${s.close}</button>
+      <button type="submit" form="lookup-form" class="primary" part="button" data-lookup-submit ?disabled=${Boolean(l.busy)}>
+        ${l.busy ? s.lookingUp : s.lookupSubmit}
+      </button>`;
+    return renderModal({ id: 'whoami', title: s.lookupTitle, body, footer, onClose: this.#close, closeLabel: s.close, describedBy: 'lookup-hint' });
+  }
+
+  #renderLookupResult(k: ApiKey): TemplateResult {
+    const s = this.#s;
+    const loc = this.locale;
+    const prop = (label: string, value: unknown): TemplateResult => html`<dt>${label}</dt><dd>${value}</dd>`;
+    return html`<p class="banner success" data-lookup-found>${fill(s.lookupFound, { name: k.name })}</p>
+      <dl class="props" data-lookup-key>
+        ${prop(s.fieldName, k.name)}
+        ${prop(s.colKey, html`<code>${k.maskedKey}</code>`)}
+        ${prop(s.fieldId, html`<code>${k.id}</code>`)}
+        ${prop(s.colEnvironment, k.environment)}
+        ${prop(s.colStatus, html`<span class="badge ${k.status}">${statusLabel(k.status, s)}</span>`)}
+        ${prop(s.colScopes, k.scopes.length > 0 ? k.scopes.join(', ') : s.noScopes)}
+        ${k.credits ? prop(s.creditsTitle, creditsLabel(k.credits, loc, s)) : nothing}
+        ${k.identityId ? prop(s.identityTitleShort, this.#identityName(k.identityId)) : nothing}
+        ${prop(s.colCreated, formatDateTime(k.createdAt, loc, s.unknown))}
+        ${prop(s.colExpires, formatDateTime(k.expiresAt, loc, s.never))}
+      </dl>
+      <button type="button" class="small" part="button" data-lookup-open @click=${() => void this.#openDetails(k, null)}>${s.openDetails}</button>`;
+  }
+
+  #renderIdentity(identityId: string, back: ApiKey | undefined): TemplateResult {
+    const s = this.#s;
+    const loc = this.locale;
+    const { data, error } = this._identity;
+    const prop = (label: string, value: unknown): TemplateResult => html`<dt>${label}</dt><dd>${value}</dd>`;
+    const keys = this._keys.filter((k) => k.identityId === identityId);
+    const limits = Object.entries(data?.rateLimits ?? {});
+    const meta = Object.keys(data?.metadata ?? {}).length > 0 ? JSON.stringify(data!.metadata, null, 2) : undefined;
+    const body = html`
+      ${error ? html`<p class="banner error" role="alert" part="error">${error}</p>` : nothing}
+      ${!data && !error ? html`<p class="muted" role="status"><span class="spinner" aria-hidden="true"></span>${s.loadingDetails}</p>` : nothing}
+      ${data
+        ? html`<dl class="props" data-identity-details>
+            ${prop(s.identityExternalId, html`<code>${data.externalId}</code>`)}
+            ${prop(s.fieldId, html`<code>${data.id}</code>`)}
+            ${prop(
+              s.identitySharedCredits,
+              data.credits
+                ? html`<span data-identity-credits>${creditsLabel(data.credits, loc, s)}</span><br /><span class="muted">${refillLabel(data.credits.refill, loc, s)}</span>`
+                : s.noCredits,
+            )}
+            ${prop(
+              s.identitySharedLimits,
+              limits.length > 0
+                ? html`<ul class="limits" data-identity-limits>
+                    ${limits.map(([name, p]) => html`<li><span class="chip mono">${name}</span> ${this.#policyLabel(p)}</li>`)}
+                  </ul>`
+                : s.noLimit,
+            )}
+            ${prop(s.identityMetadata, meta ? html`<pre part="code" data-identity-metadata>${meta}</pre>` : s.noMetadata)}
+            ${prop(s.colCreated, formatDateTime(data.createdAt, loc, s.unknown))}
+            ${keys.length > 0 ? prop(s.identityKeys, keys.map((k) => k.name).join(', ')) : nothing}
+          </dl>`
+        : nothing}`;
+    const footer = html`${back
+        ? html`<button type="button" part="button" data-back @click=${() => void this.#openDetails(back, null)}>${fill(s.backToKey, { name: back.name })}</button>`
+        : nothing}
+      <span class="spacer"></span>
+      <button type="button" class="primary" part="button" data-close @click=${this.#close}>${s.close}</button>`;
+    return renderModal({
+      id: 'identity',
+      title: fill(s.identityTitle, { name: data?.externalId ?? this.#identityName(identityId) }),
+      body,
+      footer,
+      onClose: this.#close,
+      closeLabel: s.close,
+    });
+  }
+
   #renderDetails(key: ApiKey): TemplateResult {
     const s = this.#s;
     const loc = this.locale;
     const d = this._details;
     const k: ApiKey | ApiKeyDetail = d.key ?? key;
     const usage = d.key?.usage;
-    const rate =
-      k.rateLimit === null
-        ? s.noLimit
-        : k.rateLimit
-          ? fill(s.rateLimitValue, { limit: k.rateLimit.limit, window: windowLabel(k.rateLimit.windowSeconds, s) })
-          : s.defaultLimit;
+    const canEdit = this.#can('keys:update') && k.status !== 'revoked';
     const prop = (label: string, value: unknown): TemplateResult => html`<dt>${label}</dt><dd>${value}</dd>`;
     const days = d.usage ?? [];
     const totalRequests = days.reduce((n, x) => n + x.requests, 0);
@@ -1202,13 +1919,14 @@ export class ApiKeyManager extends LitElement {
       ${d.keyError ? html`<p class="banner error" role="alert" part="error">${d.keyError}</p>` : nothing}
       ${this._modalError ? html`<p class="banner error" role="alert" part="error">${this._modalError}</p>` : nothing}
       <dl class="props" data-details>
+        ${prop(s.fieldName, this.#renderNameCell(k, canEdit))}
         ${prop(s.fieldId, html`<code>${k.id}</code>`)}
         ${prop(s.colKey, html`<code>${k.maskedKey}</code>`)}
         ${prop(s.colEnvironment, k.environment)}
         ${prop(s.colStatus, html`<span class="badge ${k.status}">${statusLabel(k.status, s)}</span>`)}
         ${prop(s.colScopes, k.scopes.length > 0 ? k.scopes.join(', ') : s.noScopes)}
         ${prop(s.fieldIpAllowlist, k.ipAllowlist.length > 0 ? k.ipAllowlist.join(', ') : s.anyIp)}
-        ${prop(s.fieldRateLimit, rate)}
+        ${k.identityId ? prop(s.identityTitleShort, this.#identityButton(k.identityId, k, 'inline')) : nothing}
         ${prop(s.colCreated, formatDateTime(k.createdAt, loc, s.unknown))}
         ${k.createdBy ? prop(s.fieldCreatedBy, k.createdBy) : nothing}
         ${prop(s.fieldUpdated, formatDateTime(k.updatedAt, loc, s.unknown))}
@@ -1220,6 +1938,8 @@ export class ApiKeyManager extends LitElement {
             ${prop(s.fieldRequests, usage.requests.toLocaleString(loc))} ${prop(s.fieldErrors, usage.errors.toLocaleString(loc))}`
           : nothing}
       </dl>
+      ${this.#renderCreditsSection(k, canEdit)}
+      ${this.#renderLimitsSection(k, canEdit)}
       ${this.#can('usage:read')
         ? html`<section aria-labelledby="usage-title">
             <h3 id="usage-title">${s.usageTitle}</h3>

@@ -657,6 +657,118 @@ export const styles = css`
   ol.audit .action {
     font-weight: 600;
   }
+  /* filters */
+  .filters {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px 16px;
+    align-items: center;
+    margin-bottom: 12px;
+  }
+  .filter {
+    display: inline-flex;
+    align-items: center;
+    gap: 8px;
+    color: var(--_muted);
+  }
+  .filters select {
+    width: auto;
+    min-width: 9em;
+  }
+  .table-wrap[aria-busy='true'] {
+    opacity: 0.6;
+  }
+
+  /* credits and identity in the table */
+  .key-extras {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 8px;
+    align-items: center;
+    margin-top: 4px;
+    font-size: 0.92em;
+  }
+  .chip.credits {
+    border-color: var(--_primary);
+  }
+  button.link.inline {
+    padding: 0;
+  }
+
+  /* editors in details */
+  .section-head {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    gap: 8px;
+    margin: 18px 0 8px;
+  }
+  .section-head h3 {
+    margin: 0;
+  }
+  .row.wrap {
+    flex-wrap: wrap;
+  }
+  .row.wrap > * {
+    flex: 1 1 9em;
+  }
+  .editor {
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    padding: 12px;
+    margin-bottom: 8px;
+  }
+  .editor .field {
+    margin-bottom: 8px;
+  }
+  .inline-row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    align-items: center;
+  }
+  .inline-row input {
+    flex: 1 1 12em;
+    width: auto;
+  }
+  .inline-edit .banner {
+    margin-bottom: 8px;
+  }
+  .limit-row {
+    display: grid;
+    grid-template-columns: minmax(8em, 1.4fr) repeat(3, minmax(6em, 1fr)) 2.5em;
+    gap: 8px;
+    align-items: start;
+    padding: 6px 0;
+    border-bottom: 1px solid var(--_border);
+  }
+  .lr-cell > label,
+  .lr-cell > .hint {
+    display: block;
+    margin: 0 0 2px;
+  }
+  .lr-remove {
+    align-self: end;
+  }
+  ul.limits {
+    list-style: none;
+    padding: 0;
+    margin: 0;
+    display: grid;
+    gap: 4px;
+  }
+  pre[data-identity-metadata] {
+    margin: 0;
+  }
+  @container (max-width: 640px) {
+    .limit-row {
+      grid-template-columns: 1fr 1fr;
+    }
+    .lr-name {
+      grid-column: 1 / -1;
+    }
+  }
+
   @container (max-width: 480px) {
     dl.props {
       grid-template-columns: 1fr;

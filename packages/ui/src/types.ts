@@ -16,6 +16,31 @@ export interface RateLimitPolicy {
   burst?: number;
 }
 
+/** When credits refill (UTC): daily at 00:00, or monthly on `dayOfMonth` (default 1). A refill sets the counter to `amount`. */
+export interface CreditRefill {
+  interval: 'daily' | 'monthly';
+  amount: number;
+  dayOfMonth?: number;
+}
+
+/** A usage quota, and (from `GET /{id}`, PATCH, whoami) the credits left now. */
+export interface Credits {
+  initial: number;
+  refill?: CreditRefill;
+  /** Credits left now; absent in list items. */
+  remaining?: number;
+  /** Next refill (ISO 8601), when a refill is scheduled. */
+  refillAt?: string;
+}
+
+/** A usage quota as written in create and update bodies. */
+export interface CreditInput {
+  initial: number;
+  refill?: CreditRefill;
+  /** Sets the live counter now. */
+  remaining?: number;
+}
+
 /** The public view of a key: never the secret. Times are ISO 8601. */
 export interface ApiKey {
   id: string;
@@ -32,6 +57,12 @@ export interface ApiKey {
   scopes: string[];
   ipAllowlist: string[];
   rateLimit?: RateLimitPolicy | null;
+  /** Named limits besides the default one (`rateLimit`). */
+  rateLimits?: Record<string, RateLimitPolicy>;
+  /** Usage quota. */
+  credits?: Credits;
+  /** The identity whose shared limits and credits also apply. */
+  identityId?: string;
   metadata: Record<string, unknown>;
   autoRotate: boolean;
   createdAt: string;
@@ -115,12 +146,37 @@ export interface CreateKeyInput {
   expiresIn?: string | number;
   ipAllowlist?: string[];
   rateLimit?: RateLimitPolicy | null;
+  rateLimits?: Record<string, RateLimitPolicy>;
+  credits?: CreditInput | null;
+  /** Links the key to the tenant's identity with this external id (created if needed). */
+  externalId?: string;
+  identityId?: string;
 }
 
-/** Body of `PATCH /{id}`. */
+/** Body of `PATCH /{id}`: any subset. */
 export interface UpdateKeyInput {
   name?: string;
   enabled?: boolean;
+  rateLimit?: RateLimitPolicy | null;
+  /** Replaces the named limits; `null` removes them. */
+  rateLimits?: Record<string, RateLimitPolicy> | null;
+  /** Replaces the quota (and with `remaining`, the counter); `null` removes it. */
+  credits?: CreditInput | null;
+  /** Sets the credit counter only. */
+  remaining?: number;
+  identityId?: string | null;
+}
+
+/** `GET /identities/{id}`: the host's user, team or customer whose keys share limits and credits. */
+export interface Identity {
+  id: string;
+  tenantId: string;
+  externalId: string;
+  metadata: Record<string, unknown>;
+  rateLimits: Record<string, RateLimitPolicy>;
+  credits?: Credits;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** Permissions the UI checks (from `GET /meta`). */
