@@ -44,6 +44,52 @@ export function errorRates(days: readonly UsageDay[]): number[] {
   return days.map((d) => (d.requests > 0 ? Math.round((d.errors / d.requests) * 1000) / 10 : 0));
 }
 
+/** Axes of the day charts: days along x (`MM-DD`), counts from zero up y. */
+function dayScales(colors: ChartColors, autoSkipPadding: number) {
+  return {
+    x: { ticks: { color: colors.text, maxRotation: 0, autoSkipPadding }, grid: { display: false } },
+    y: { beginAtZero: true, ticks: { color: colors.text, precision: 0 }, grid: { color: colors.grid } },
+  };
+}
+
+/** Options every chart shares: sized by its box, drawn at once, tooltips without a legend. Fresh each call: chart.js may write to them. */
+const baseOptions = () => ({
+  responsive: true,
+  maintainAspectRatio: false,
+  animation: false as const,
+  plugins: { legend: { display: false }, tooltip: { enabled: true } },
+});
+
+/** The daily error rate in percent as a filled line, its axis up to at least 10 %. */
+function errorRateChart(
+  canvas: HTMLCanvasElement,
+  days: readonly UsageDay[],
+  label: string,
+  colors: ChartColors,
+  options: { scales: ReturnType<typeof dayScales> } & Record<string, unknown>,
+  pointRadius: number,
+): Chart {
+  const { scales } = options;
+  return new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: days.map((d) => d.day.slice(5)),
+      datasets: [
+        {
+          label,
+          data: errorRates(days),
+          borderColor: colors.danger,
+          backgroundColor: colors.dangerFill,
+          fill: true,
+          tension: 0.25,
+          pointRadius,
+        },
+      ],
+    },
+    options: { ...options, scales: { ...scales, y: { ...scales.y, suggestedMax: 10, ticks: { ...scales.y.ticks, precision: 1 } } } },
+  });
+}
+
 /** Draws both charts into the given canvases. Call `destroy()` before the canvases go away. */
 export function renderUsageCharts(
   requestsCanvas: HTMLCanvasElement,
@@ -52,43 +98,16 @@ export function renderUsageCharts(
   labels: { requests: string; errorRate: string },
   colors: ChartColors,
 ): UsageCharts {
-  const dayLabels = days.map((d) => d.day.slice(5));
-  const scales = {
-    x: { ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 8 }, grid: { display: false } },
-    y: { beginAtZero: true, ticks: { color: colors.text, precision: 0 }, grid: { color: colors.grid } },
-  };
-  const common = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false as const,
-    plugins: { legend: { display: false }, tooltip: { enabled: true } },
-  };
+  const options = { ...baseOptions(), scales: dayScales(colors, 8) };
   const requests = new Chart(requestsCanvas, {
     type: 'bar',
     data: {
-      labels: dayLabels,
+      labels: days.map((d) => d.day.slice(5)),
       datasets: [{ label: labels.requests, data: days.map((d) => d.requests), backgroundColor: colors.primary, borderRadius: 3 }],
     },
-    options: { ...common, scales },
+    options,
   });
-  const errorRate = new Chart(errorCanvas, {
-    type: 'line',
-    data: {
-      labels: dayLabels,
-      datasets: [
-        {
-          label: labels.errorRate,
-          data: errorRates(days),
-          borderColor: colors.danger,
-          backgroundColor: colors.dangerFill,
-          fill: true,
-          tension: 0.25,
-          pointRadius: 2,
-        },
-      ],
-    },
-    options: { ...common, scales: { ...scales, y: { ...scales.y, suggestedMax: 10, ticks: { ...scales.y.ticks, precision: 1 } } } },
-  });
+  const errorRate = errorRateChart(errorCanvas, days, labels.errorRate, colors, options, 2);
   return {
     requests,
     errorRate,
@@ -119,48 +138,20 @@ export function renderDashboardCharts(
   labels: { requests: string; errors: string; errorRate: string },
   colors: ChartColors,
 ): DashboardCharts {
-  const dayLabels = days.map((d) => d.day.slice(5));
-  const scales = {
-    x: { ticks: { color: colors.text, maxRotation: 0, autoSkipPadding: 10 }, grid: { display: false } },
-    y: { beginAtZero: true, ticks: { color: colors.text, precision: 0 }, grid: { color: colors.grid } },
-  };
-  const common = {
-    responsive: true,
-    maintainAspectRatio: false,
-    animation: false as const,
-    interaction: { mode: 'index' as const, intersect: false },
-    plugins: { legend: { display: false }, tooltip: { enabled: true } },
-  };
+  const options = { ...baseOptions(), interaction: { mode: 'index' as const, intersect: false }, scales: dayScales(colors, 10) };
   const traffic = new Chart(trafficCanvas, {
     type: 'bar',
     data: {
-      labels: dayLabels,
+      labels: days.map((d) => d.day.slice(5)),
       // The first dataset is drawn on top: errors in front of requests.
       datasets: [
         { label: labels.errors, data: days.map((d) => d.errors), backgroundColor: colors.danger, borderRadius: 2, grouped: false },
         { label: labels.requests, data: days.map((d) => d.requests), backgroundColor: colors.primary, borderRadius: 2, grouped: false },
       ],
     },
-    options: { ...common, scales },
+    options,
   });
-  const errorRate = new Chart(errorCanvas, {
-    type: 'line',
-    data: {
-      labels: dayLabels,
-      datasets: [
-        {
-          label: labels.errorRate,
-          data: errorRates(days),
-          borderColor: colors.danger,
-          backgroundColor: colors.dangerFill,
-          fill: true,
-          tension: 0.25,
-          pointRadius: days.length > 31 ? 0 : 2,
-        },
-      ],
-    },
-    options: { ...common, scales: { ...scales, y: { ...scales.y, suggestedMax: 10, ticks: { ...scales.y.ticks, precision: 1 } } } },
-  });
+  const errorRate = errorRateChart(errorCanvas, days, labels.errorRate, colors, options, days.length > 31 ? 0 : 2);
   return {
     traffic,
     errorRate,

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { mergeTexts } from './strings.js';
+
 /** The default (English) texts of the usage dashboard. */
 export const DASHBOARD_STRINGS = {
   title: 'API key usage',
@@ -87,13 +89,5 @@ export type DashboardStringKey = keyof typeof DASHBOARD_STRINGS;
 export type DashboardStrings = Record<DashboardStringKey, string>;
 
 /** The defaults overlaid with a host's partial map (non-string values are ignored). */
-export function mergeDashboardStrings(overrides: Partial<Record<string, unknown>> | undefined): DashboardStrings {
-  const merged: DashboardStrings = { ...DASHBOARD_STRINGS };
-  if (overrides) {
-    for (const key of Object.keys(DASHBOARD_STRINGS) as DashboardStringKey[]) {
-      const value = overrides[key];
-      if (typeof value === 'string') merged[key] = value;
-    }
-  }
-  return merged;
-}
+export const mergeDashboardStrings = (overrides: Partial<Record<string, unknown>> | undefined): DashboardStrings =>
+  mergeTexts(DASHBOARD_STRINGS, overrides);

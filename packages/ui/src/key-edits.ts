@@ -6,6 +6,7 @@
  * @module
  */
 
+import { windowLabel } from './format.js';
 import { fill, type Strings } from './strings.js';
 import type { ApiKey, CreditInput, CreditRefill, Credits, RateLimitPolicy, UpdateKeyInput } from './types.js';
 
@@ -135,6 +136,12 @@ const rowOf = (name: string, p: RateLimitPolicy | null | undefined): LimitRow =>
 /** The editor's rows for a key: the default limit, then the named ones. */
 export function limitRows(key: Pick<ApiKey, 'rateLimit' | 'rateLimits'>): LimitRow[] {
   return [rowOf('default', key.rateLimit), ...Object.entries(key.rateLimits ?? {}).map(([name, p]) => rowOf(name, p))];
+}
+
+/** "100 per minute", with ", burst 20" when the policy has a burst. */
+export function policyLabel(p: RateLimitPolicy, locale: string | undefined, s: Strings): string {
+  const base = fill(s.rateLimitValue, { limit: p.limit.toLocaleString(locale), window: windowLabel(p.windowSeconds, s) });
+  return p.burst !== undefined ? `${base}, ${fill(s.burstValue, { burst: p.burst })}` : base;
 }
 
 /** A blank named row, for "Add a named limit". */

@@ -255,14 +255,17 @@ export function fill(template: string, vars: Record<string, string | number> = {
   );
 }
 
-/** The defaults overlaid with a host's partial map (non-string values are ignored). */
-export function mergeStrings(overrides: Partial<Record<string, unknown>> | undefined): Strings {
-  const merged: Strings = { ...DEFAULT_STRINGS };
+/** `defaults` overlaid with a host's partial map of texts (unknown keys and non-string values are ignored). */
+export function mergeTexts<K extends string>(defaults: Readonly<Record<K, string>>, overrides: Partial<Record<string, unknown>> | undefined): Record<K, string> {
+  const merged = { ...defaults } as Record<K, string>;
   if (overrides) {
-    for (const key of Object.keys(DEFAULT_STRINGS) as StringKey[]) {
+    for (const key of Object.keys(defaults) as K[]) {
       const value = overrides[key];
       if (typeof value === 'string') merged[key] = value;
     }
   }
   return merged;
 }
+
+/** The defaults overlaid with a host's partial map (non-string values are ignored). */
+export const mergeStrings = (overrides: Partial<Record<string, unknown>> | undefined): Strings => mergeTexts(DEFAULT_STRINGS, overrides);

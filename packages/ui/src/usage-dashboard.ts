@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { ApiClient, ApiError } from './api-client.js';
 import { headersConverter } from './attributes.js';
+import { themeChartColors } from './chart-colors.js';
 import type { DashboardCharts } from './charts.js';
 import { DASHBOARD_STRINGS, mergeDashboardStrings, type DashboardStrings } from './dashboard-strings.js';
 import { dashboardStyles } from './dashboard-styles.js';
@@ -255,21 +256,13 @@ export class ApiKeyUsageDashboard extends LitElement {
     const rate = root?.querySelector<HTMLCanvasElement>('canvas[data-chart="error-rate"]');
     if (!traffic || !rate) return;
     this.#destroyCharts();
-    const style = getComputedStyle(this);
-    const v = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
     const s = this.#s;
     this.#charts = renderDashboardCharts(
       traffic,
       rate,
       report.daily,
       { requests: s.legendRequests, errors: s.legendErrors, errorRate: s.chartErrorRateTitle },
-      {
-        primary: v('--_primary', '#2557d6'),
-        danger: v('--_danger', '#c42b2b'),
-        dangerFill: v('--_chart-fill', 'rgba(196,43,43,0.15)'),
-        text: v('--_muted', '#566070'),
-        grid: v('--_border', '#d5dae1'),
-      },
+      themeChartColors(this),
     );
   }
 
