@@ -162,6 +162,54 @@ describe('identities', () => {
     expect((await manager.getIdentity(admin, identity.id)).credits?.remaining).toBe(8);
   });
 
+  it('does not spend the key\'s credits when its identity\'s are refused, nor take tokens (one atomic meter)', async () => {
+    const { manager } = setup();
+    const identity = await manager.createIdentity(admin, { externalId: 'cus_4', credits: { initial: 1 } });
+    const { secret, key } = await manager.create(admin, { name: 'k', identityId: identity.id, credits: { initial: 5 }, rateLimit: { limit: 10, windowSeconds: 3600 } });
+    expect((await manager.verify(secret)).code).toBe('VALID');
+    const refused = await manager.verify(secret);
+    expect(refused.code).toBe('USAGE_EXCEEDED');
+    expect(refused.credits).toEqual({ remaining: 0 });
+    expect((await manager.get(admin, key.id)).credits?.remaining).toBe(4);
+    await manager.updateIdentity(admin, identity.id, { remaining: 1 });
+    expect((await manager.verify(secret)).rateLimit?.remaining).toBe(8);
+  });
+
+  it('a call refused by one named limit takes nothing from the others', async () => {
+    const { manager } = setup();
+    const { secret } = await manager.create(admin, { name: 'k', rateLimit: { limit: 5, windowSeconds: 3600 }, rateLimits: { uploads: { limit: 1, windowSeconds: 3600 } } });
+    expect((await manager.verify(secret, { limits: [{ name: 'uploads' }] })).code).toBe('VALID');
+    const refused = await manager.verify(secret, { limits: [{ name: 'uploads' }] });
+    expect(refused.code).toBe('RATE_LIMITED');
+    expect(refused.rateLimitName).toBe('uploads');
+    expect((await manager.verify(secret)).rateLimit?.remaining).toBe(3);
+  });
+
+  it('without a metering limiter, refunds the key\'s credits when the identity\'s are refused (best-effort)', async () => {
+    const { createMemoryRateLimiter } = await import('./memory-rate-limiter.js');
+    const { createMemoryCreditStore } = await import('./memory-credit-store.js');
+    const inner = createMemoryRateLimiter();
+    const plainLimiter = { consume: inner.consume.bind(inner), reset: inner.reset.bind(inner) };
+    const credits = createMemoryCreditStore();
+    const { manager } = setup({ rateLimiter: plainLimiter, creditStore: credits });
+    const identity = await manager.createIdentity(admin, { externalId: 'cus_5', credits: { initial: 1 } });
+    const { secret, key } = await manager.create(admin, { name: 'k', identityId: identity.id, credits: { initial: 5 }, rateLimits: { a: { limit: 9, windowSeconds: 60 } } });
+    expect((await manager.verify(secret, { limits: [{ name: 'a' }] })).code).toBe('VALID');
+    expect((await manager.verify(secret, { limits: [{ name: 'a' }] })).code).toBe('USAGE_EXCEEDED');
+    expect((await manager.get(admin, key.id)).credits?.remaining).toBe(4);
+
+    // A store without refund(): the key's credit stays spent, and the host is told.
+    const noRefund = { spend: credits.spend, set: credits.set, get: credits.get, reset: credits.reset };
+    const logger = { warn: vi.fn(), error: vi.fn() };
+    const other = new KeyManager({ storage: createMemoryStorage(), rateLimiter: plainLimiter, creditStore: noRefund, logger });
+    const id2 = await other.createIdentity(admin, { externalId: 'cus_6', credits: { initial: 0 } });
+    const k2 = await other.create(admin, { name: 'k', identityId: id2.id, credits: { initial: 5 } });
+    expect((await other.verify(k2.secret)).code).toBe('USAGE_EXCEEDED');
+    expect((await other.get(admin, k2.key.id)).credits?.remaining).toBe(4);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('could not be refunded'), expect.objectContaining({ bucket: `key:${k2.key.id}` }));
+    await other.close();
+  });
+
   it('identity updates reach verification (cache evicted), also in another instance via the bus', async () => {
     const storage = createMemoryStorage();
     const bus = createMemoryEventBus();

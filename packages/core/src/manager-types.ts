@@ -123,6 +123,25 @@ export interface Identity {
   updatedAt: string;
 }
 
+/** Input of {@link KeyManager.updatePolicy}: any subset; `null` removes a bound. Durations as `expiresIn`. */
+export interface UpdatePolicyInput {
+  minLifetime?: number | string | null;
+  maxLifetime?: number | string | null;
+  requireExpiry?: boolean;
+}
+
+/** A tenant's key expiry policy, as keygate shows it. Durations like `90d`; times ISO 8601. */
+export interface TenantPolicy {
+  /** Shortest lifetime a key expiry may have, or `null`. */
+  minLifetime: string | null;
+  /** Longest lifetime, and the one keys created without an expiry get, or `null`. */
+  maxLifetime: string | null;
+  /** Whether every key must expire (true whenever `maxLifetime` is set). */
+  requireExpiry: boolean;
+  /** Last change, or `null` when never set. */
+  updatedAt: string | null;
+}
+
 /** Input of {@link KeyManager.rotate}. */
 export interface RotateKeyInput {
   /** How long the old secret keeps working. Default `rotationGracePeriod`. At most 30 days. */
@@ -193,6 +212,27 @@ export interface VerifyOptions {
   usage?: 'record' | 'defer';
   userAgent?: string;
   requestId?: string;
+  /**
+   * Labels this verification is counted under in usage, so reports can
+   * group by them (`usageByTag`, `GET /{id}/usage?groupBy=route`), e.g.
+   * `{ route: '/weather', region: 'eu' }`. At most 10; names
+   * `^[a-z][a-z0-9_]{0,31}$`; values 1 to 64 characters without control
+   * characters. Invalid tags are dropped with a logged warning; they never
+   * fail the verification. Keep values few (route patterns, not raw URLs):
+   * every distinct value is a counter per key and day.
+   */
+  tags?: Readonly<Record<string, string>>;
+}
+
+/** Usage of one key grouped by one verification tag: the answer of {@link KeyManager.usageByTag}. */
+export interface UsageByTag {
+  keyId: string;
+  from: string;
+  to: string;
+  /** The tag grouped by. */
+  groupBy: string;
+  /** One group per value seen in the range, most requests first; `days` lists the days with use. */
+  groups: Array<{ value: string; requests: number; errors: number; days: Array<{ day: string; requests: number; errors: number }> }>;
 }
 
 /** Outcome of a verification. Never an exception for a bad key. */

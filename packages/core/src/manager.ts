@@ -4,7 +4,7 @@ import { effectiveCredits, nextRefillBoundary } from './credit-refill.js';
 import { AuditLog, type AuditInput } from './audit-log.js';
 import { resolveConfig } from './config.js';
 import type { ResolvedConfig } from './config-types.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import {
   BackendError,
   ConfigError,
@@ -36,7 +36,10 @@ import type {
   Logger,
   RotateKeyInput,
   RotatedKeyDelivery,
+  TenantPolicy,
+  UsageByTag,
   UpdateKeyInput,
+  UpdatePolicyInput,
   VerificationEvent,
   VerifyCode,
   VerifyOptions,
@@ -52,12 +55,14 @@ import {
   rotateKeyInputSchema,
   updateIdentityInputSchema,
   updateKeyInputSchema,
+  updatePolicyInputSchema,
   whoamiInputSchema,
 } from './schemas.js';
 import { hasScopes, scopeGrants, validateScopes } from './scopes.js';
 import { createSecretBox, type SecretBox } from './secret-box.js';
 import { encodeCursor } from './stores/cursor.js';
 import { createMemoryStorage } from './stores/memory-storage.js';
+import { isTagValue, MAX_TAG_VALUE, TAG_NAME } from './stores/tag-usage.js';
 import type {
   ActorRef,
   AuditEvent,
@@ -71,10 +76,14 @@ import type {
   InvalidationMessage,
   KeygateStorage,
   KeyRecord,
+  MeterBucket,
+  MeterCredit,
+  MeterOutcome,
   Page,
   RateLimitPolicy,
   RateLimitState,
   RateLimiter,
+  TenantSettings,
   UsageBucket,
   UsageSummary,
 } from './types.js';
@@ -88,11 +97,14 @@ const validateRotate = compileValidator(rotateKeyInputSchema);
 const validateCreateIdentity = compileValidator(createIdentityInputSchema);
 const validateUpdateIdentity = compileValidator(updateIdentityInputSchema);
 const validateWhoami = compileValidator(whoamiInputSchema);
+const validateUpdatePolicy = compileValidator(updatePolicyInputSchema);
 /** Lookups per actor: enough for a support tool, too few to test many guessed keys. */
 const WHOAMI_LIMIT: RateLimitPolicy = { limit: 30, windowSeconds: 60 };
 const IDENTITY_PREFIX = 'identity:';
 
 const MAX_METADATA_BYTES = 8192;
+/** Tags counted per verification; more would multiply counters per request. */
+const MAX_TAGS = 10;
 const MAX_GRACE_MS = 30 * 24 * 3600 * 1000;
 const MAX_USAGE_DAYS = 366;
 const systemClock: Clock = { now: () => Date.now() };
@@ -127,6 +139,10 @@ export class KeyManager {
   readonly #globalIp: (ip: string | undefined) => boolean;
   readonly #origin = randomUUID();
   readonly #options: KeyManagerOptions;
+  /** Whether `rateLimiter.meter` also spends this credit store's credits (one atomic step per verification). */
+  readonly #metersCredits: boolean;
+  /** Tag names already warned about, so a host passing bad tags on every call logs once per name. */
+  readonly #warnedTags = new Set<string>();
   #unsubscribe: Promise<(() => unknown) | undefined> | undefined;
   #closed = false;
 
@@ -139,6 +155,7 @@ export class KeyManager {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? console;
     checkDependencies(options, this.storage, this.rateLimiter);
+    this.#metersCredits = typeof this.rateLimiter.meter === 'function' && this.rateLimiter.sharesCreditsWith?.(this.creditStore) === true;
 
     const c = this.config;
     const sha = createSha256Hasher({ digest: c.hmacAlgorithm, ...(c.pepper ? { pepper: c.pepper } : {}) });
@@ -247,8 +264,38 @@ export class KeyManager {
    * Counts a request made with a key verified with `usage: 'defer'`, once
    * the response status is known. Batched; never blocks.
    */
-  recordRequest(key: Pick<ApiKey, 'id' | 'tenantId'>, isError: boolean): void {
-    this.#usage.record(key.id, key.tenantId, isError, this.#clock.now());
+  recordRequest(key: Pick<ApiKey, 'id' | 'tenantId'>, isError: boolean, tags?: Readonly<Record<string, string>>): void {
+    const now = this.#clock.now();
+    this.#usage.record(key.id, key.tenantId, isError, now);
+    if (tags !== undefined) this.#recordTags(key.id, key.tenantId, tags, isError, now);
+  }
+
+  #recordTags(keyId: string, tenantId: string, tags: Readonly<Record<string, string>>, isError: boolean, now: number): void {
+    const valid = this.#validTags(tags);
+    if (valid.length > 0) this.#usage.recordTags(keyId, tenantId, valid, isError, now);
+  }
+
+  /** The tags stores accept, at most 10; the rest are dropped with a warning (once per tag name, so bad input cannot flood logs). */
+  #validTags(tags: Readonly<Record<string, string>>): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    if (tags === null || typeof tags !== 'object') {
+      this.#warnTag('(tags)', 'tags must be an object of strings');
+      return out;
+    }
+    for (const name of Object.keys(tags)) {
+      const value = tags[name];
+      if (!TAG_NAME.test(name)) this.#warnTag(name.slice(0, 40), 'tag names must match ^[a-z][a-z0-9_]{0,31}$');
+      else if (!isTagValue(value)) this.#warnTag(name, `tag values must be 1 to ${MAX_TAG_VALUE} characters without control characters`);
+      else if (out.length === MAX_TAGS) this.#warnTag(name, `at most ${MAX_TAGS} tags are counted per verification`);
+      else out.push([name, value]);
+    }
+    return out;
+  }
+
+  #warnTag(name: string, problem: string): void {
+    if (this.#warnedTags.has(name) || this.#warnedTags.size >= 100) return;
+    this.#warnedTags.add(name);
+    this.#logger.warn(`keygate: verification tag dropped: ${problem}`, { tag: name });
   }
 
   async #verifySecret(
@@ -332,8 +379,9 @@ export class KeyManager {
   /**
    * Every limit and quota that applies: the key's default limit, the named
    * limits the call asks for, the same of the key's identity, then credits.
-   * Limits are taken in parallel (one round trip on Redis); credits only once
-   * every limit admitted, so a throttled call never spends a credit.
+   * With a limiter that meters (and shares state with the credit store) it is
+   * one atomic step, one round trip on Redis: all taken or nothing. Otherwise
+   * see {@link KeyManager.#take}.
    */
   async #meter(record: KeyRecord, view: ApiKey, options: VerifyOptions): Promise<VerifyResult> {
     const identity = record.identityId === undefined ? undefined : await this.#identity(record.identityId);
@@ -341,15 +389,11 @@ export class KeyManager {
     const requests = options.limits;
     if (requests !== undefined) for (const r of requests) if (r.name === 'default') defaultCost = r.cost ?? 1;
     const names: string[] = [];
-    const buckets: string[] = [];
-    const policies: RateLimitPolicy[] = [];
-    const costs: number[] = [];
+    const buckets: MeterBucket[] = [];
     const add = (name: string, bucket: string, policy: RateLimitPolicy | null | undefined, cost: number) => {
       if (policy === null || policy === undefined) return;
       names.push(name);
-      buckets.push(bucket);
-      policies.push(policy);
-      costs.push(cost);
+      buckets.push({ bucket, policy, cost });
     };
     add('default', `key:${record.id}`, record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit, defaultCost);
     if (identity !== undefined) add('default', `identity:${identity.id}:default`, ownLimit(identity.rateLimits, 'default'), defaultCost);
@@ -360,55 +404,94 @@ export class KeyManager {
         if (identity !== undefined) add(r.name, `identity:${identity.id}:${r.name}`, ownLimit(identity.rateLimits, r.name), r.cost ?? 1);
       }
     }
+    const credits: MeterCredit[] = [];
+    const creditCost = options.creditCost ?? 1;
+    if (record.credits !== undefined) credits.push({ bucket: `key:${record.id}`, cost: creditCost, policy: record.credits });
+    if (identity?.credits !== undefined) credits.push({ bucket: `${IDENTITY_PREFIX}${identity.id}`, cost: creditCost, policy: identity.credits });
+    if (buckets.length === 0 && credits.length === 0) return this.#accept(record, view, options);
+
+    const outcome = await this.#take(buckets, credits);
+    const states = outcome.buckets;
+    let denied = -1;
     let closest = -1;
-    if (buckets.length > 0) {
-      const states = await Promise.all(buckets.map((bucket, i) => this.rateLimiter.consume(bucket, policies[i]!, costs[i])));
-      let denied = -1;
-      for (let i = 0; i < states.length; i++) {
-        const state = states[i]!;
-        if (!state.allowed) {
-          if (denied < 0 || state.retryAfterMs > states[denied]!.retryAfterMs) denied = i;
-        } else if (closest < 0 || state.remaining / state.limit < states[closest]!.remaining / states[closest]!.limit) closest = i;
-      }
-      if (denied >= 0) {
-        const state = states[denied]!;
-        return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policies[denied]!, rateLimitName: names[denied]!, retryAfterMs: state.retryAfterMs }, view);
-      }
-      if (closest >= 0) {
-        const extra = { rateLimit: states[closest]!, rateLimitPolicy: policies[closest]!, rateLimitName: names[closest]! };
-        const credits = await this.#spendCredits(record, identity, options);
-        if (credits !== undefined && !credits.allowed) return this.#usageExceeded(record, view, options, credits, extra);
-        const result = this.#accept(record, view, options);
-        Object.assign(result, extra);
-        if (credits !== undefined) result.credits = creditInfo(credits);
-        return result;
-      }
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i]!;
+      if (!state.allowed) {
+        if (denied < 0 || state.retryAfterMs > states[denied]!.retryAfterMs) denied = i;
+      } else if (closest < 0 || state.remaining / state.limit < states[closest]!.remaining / states[closest]!.limit) closest = i;
     }
-    const credits = await this.#spendCredits(record, identity, options);
-    if (credits !== undefined && !credits.allowed) return this.#usageExceeded(record, view, options, credits, {});
+    if (denied >= 0) {
+      const state = states[denied]!;
+      const policy = buckets[denied]!.policy;
+      return this.#reject('RATE_LIMITED', record, options, { rateLimit: state, rateLimitPolicy: policy, rateLimitName: names[denied]!, retryAfterMs: state.retryAfterMs }, view);
+    }
+    const extra: Partial<VerifyResult> = closest < 0 ? {} : { rateLimit: states[closest]!, rateLimitPolicy: buckets[closest]!.policy, rateLimitName: names[closest]! };
+    const spent = scarcest(outcome.credits);
+    if (spent !== undefined && !spent.allowed) return this.#usageExceeded(record, view, options, spent, extra);
     const result = this.#accept(record, view, options);
-    if (credits !== undefined) result.credits = creditInfo(credits);
+    Object.assign(result, extra);
+    if (spent !== undefined) result.credits = creditInfo(spent);
     return result;
   }
 
-  /** Spends the key's credits, then the identity's; the scarcer outcome, or `undefined` when no quota applies. */
-  async #spendCredits(record: KeyRecord, identity: IdentityRecord | undefined, options: VerifyOptions): Promise<CreditSpend | undefined> {
-    const cost = options.creditCost ?? 1;
-    let outcome: CreditSpend | undefined;
+  /**
+   * Takes the buckets and credits of one verification. A limiter that meters
+   * credits of this store does all of it in one atomic step. Otherwise the
+   * buckets go first (one `meter` call when the limiter has it, else parallel
+   * `consume` calls, where a call denied by one bucket may have taken tokens
+   * from the others), and only when they all admit are the credits spent one
+   * by one; when one is refused, those already spent are refunded
+   * (best-effort: {@link CreditStore.refund}, logged when it fails or is
+   * missing). Tokens taken for a call then refused for credits stay taken.
+   */
+  async #take(buckets: MeterBucket[], credits: MeterCredit[]): Promise<MeterOutcome> {
     try {
-      if (record.credits !== undefined) {
-        outcome = await this.creditStore.spend(`key:${record.id}`, cost, record.credits);
-        if (!outcome.allowed) return outcome;
+      if (this.#metersCredits) {
+        if (credits.length > 0 || buckets.length > 1) return await this.rateLimiter.meter!({ buckets, credits }, this.creditStore);
       }
-      if (identity?.credits !== undefined) {
-        const shared = await this.creditStore.spend(`${IDENTITY_PREFIX}${identity.id}`, cost, identity.credits);
-        if (!shared.allowed || outcome === undefined || shared.remaining < outcome.remaining) outcome = shared;
+      let states: RateLimitState[] = [];
+      if (buckets.length === 1) {
+        const b = buckets[0]!;
+        states = [await this.rateLimiter.consume(b.bucket, b.policy, b.cost)];
+      } else if (buckets.length > 1 && this.rateLimiter.meter !== undefined) {
+        states = (await this.rateLimiter.meter({ buckets })).buckets;
+      } else if (buckets.length > 1) {
+        states = await Promise.all(buckets.map((b) => this.rateLimiter.consume(b.bucket, b.policy, b.cost)));
       }
+      if (states.some((state) => !state.allowed)) return { allowed: false, buckets: states, credits: [] };
+      const spends = credits.length === 0 ? [] : await this.#spendEach(credits);
+      return { allowed: spends.every((spend) => spend.allowed), buckets: states, credits: spends };
     } catch (error) {
       if (error instanceof KeygateError) throw error;
-      throw new BackendError('STORAGE_UNAVAILABLE', 'The credit store is unavailable', { cause: error });
+      throw new BackendError('STORAGE_UNAVAILABLE', 'The rate limiter or credit store is unavailable', { cause: error });
     }
-    return outcome;
+  }
+
+  /** Spends each credit in turn; on a refusal, refunds the ones already spent and stops. */
+  async #spendEach(credits: MeterCredit[]): Promise<CreditSpend[]> {
+    const spends: CreditSpend[] = [];
+    for (const c of credits) {
+      const spend = await this.creditStore.spend(c.bucket, c.cost, c.policy);
+      spends.push(spend);
+      if (spend.allowed) continue;
+      for (let i = 0; i < spends.length - 1; i++) {
+        const undo = credits[i]!;
+        if (undo.cost === 0) continue;
+        try {
+          if (this.creditStore.refund === undefined) throw new Error('the credit store has no refund()');
+          await this.creditStore.refund(undo.bucket, undo.cost);
+          spends[i]!.remaining += undo.cost;
+        } catch (error) {
+          this.#logger.warn('keygate: credits spent for a refused call could not be refunded', {
+            bucket: undo.bucket,
+            credits: undo.cost,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+      break;
+    }
+    return spends;
   }
 
   #usageExceeded(record: KeyRecord, view: ApiKey, options: VerifyOptions, credits: CreditSpend, extra: Partial<VerifyResult>): VerifyResult {
@@ -427,7 +510,11 @@ export class KeyManager {
   }
 
   #accept(record: KeyRecord, view: ApiKey, options: VerifyOptions): VerifyResult {
-    if (options.usage !== 'defer') this.#usage.record(record.id, record.tenantId, false, this.#clock.now());
+    if (options.usage !== 'defer') {
+      const now = this.#clock.now();
+      this.#usage.record(record.id, record.tenantId, false, now);
+      if (options.tags !== undefined) this.#recordTags(record.id, record.tenantId, options.tags, false, now);
+    }
     if (this.#audit.wantsVerification(true)) {
       this.#audit.recordVerification(this.#verificationEvent('key.verified', 'VALID', record, options));
     }
@@ -443,7 +530,9 @@ export class KeyManager {
   ): VerifyResult {
     // Counted against the key only once its secret matched; a wrong secret is not the key owner's traffic.
     if (view !== undefined && record !== undefined && options.usage !== 'defer') {
-      this.#usage.record(record.id, record.tenantId, true, this.#clock.now());
+      const now = this.#clock.now();
+      this.#usage.record(record.id, record.tenantId, true, now);
+      if (options.tags !== undefined) this.#recordTags(record.id, record.tenantId, options.tags, true, now);
     }
     if (this.#audit.wantsVerification(false) && record !== undefined) {
       this.#audit.recordVerification(this.#verificationEvent('key.verification_failed', code, record, options));
@@ -490,6 +579,7 @@ export class KeyManager {
     const ipAllowlist = input.ipAllowlist ?? [];
     issues.push(...validateCidrs(ipAllowlist, '/ipAllowlist'));
     let expiresAt: number | null;
+    const expiryIssues = issues.length;
     if (input.expiresIn !== undefined) {
       if (input.expiresAt !== undefined) issues.push({ field: '/expiresIn', message: 'cannot be combined with expiresAt' });
       expiresAt = now + this.#duration(input.expiresIn, '/expiresIn', issues);
@@ -497,6 +587,11 @@ export class KeyManager {
       expiresAt = this.#expiry(input.expiresAt, now, issues);
     } else {
       expiresAt = this.config.keyExpirationMs === null ? null : now + this.config.keyExpirationMs;
+    }
+    if (issues.length === expiryIssues) {
+      const settings = await this.#tenantSettings(actor.tenantId);
+      const given = input.expiresIn !== undefined || input.expiresAt !== undefined;
+      if (settings !== undefined) expiresAt = expiryWithinPolicy(settings, expiresAt, given, now, input.expiresIn !== undefined ? '/expiresIn' : '/expiresAt', issues);
     }
     this.#checkMetadata(input.metadata, issues);
     if (input.identityId !== undefined && input.externalId !== undefined) issues.push({ field: '/externalId', message: 'cannot be combined with identityId' });
@@ -598,7 +693,10 @@ export class KeyManager {
       changed.push('ipAllowlist');
     }
     if (input.expiresAt !== undefined) {
+      const before = issues.length;
       next.expiresAt = this.#expiry(input.expiresAt, now, issues);
+      const settings = issues.length === before ? await this.#tenantSettings(actor.tenantId) : undefined;
+      if (settings !== undefined) next.expiresAt = expiryWithinPolicy(settings, next.expiresAt, true, now, '/expiresAt', issues);
       changed.push('expiresAt');
     }
     if (input.rateLimit !== undefined) {
@@ -706,6 +804,60 @@ export class KeyManager {
     const secret = this.#secretBox.open(record.encryptedSecret, record.id);
     await this.#audit.record(this.#actorContext(actor, 'key.revealed', record));
     return secret;
+  }
+
+  // ---------------------------------------------------------------- policy
+
+  /** The actor's tenant's key expiry policy. Needs `policy:read` or `keys:read`. */
+  async getPolicy(actor: Actor): Promise<TenantPolicy> {
+    this.#authorizeAny(actor, ['policy:read', 'keys:read']);
+    return policyView(await this.#tenantSettings(actor.tenantId));
+  }
+
+  /**
+   * Changes the tenant's key expiry policy: the shortest and longest
+   * lifetimes new expiries may have (enforced by create and update, not by
+   * rotation, which keeps a key's expiry), and whether keys must expire.
+   * Absent fields stay; `null` removes a bound. Needs `policy:manage`;
+   * audited as `policy.updated`.
+   */
+  async updatePolicy(actor: Actor, input: UpdatePolicyInput): Promise<TenantPolicy> {
+    this.#authorize(actor, 'policy:manage');
+    const issues = validateUpdatePolicy(input);
+    if (issues.length > 0) throw new ValidationError(issues);
+    const current = await this.#tenantSettings(actor.tenantId);
+    const now = this.#clock.now();
+    const next: TenantSettings = { tenantId: actor.tenantId, updatedAt: now, updatedBy: actor.id, version: (current?.version ?? 0) + 1 };
+    const bound = (value: number | string | null | undefined, field: string, kept: number | undefined): number | undefined => {
+      if (value === undefined) return kept;
+      if (value === null) return undefined;
+      const ms = this.#duration(value, field, issues);
+      if (ms <= 0) issues.push({ field, message: 'must be longer than 0' });
+      return ms;
+    };
+    const min = bound(input.minLifetime, '/minLifetime', current?.minLifetimeMs);
+    const max = bound(input.maxLifetime, '/maxLifetime', current?.maxLifetimeMs);
+    if (min !== undefined && max !== undefined && min > max) issues.push({ field: '/minLifetime', message: `must not be longer than maxLifetime (${formatDuration(max)})` });
+    if (issues.length > 0) throw new ValidationError(issues);
+    if (min !== undefined) next.minLifetimeMs = min;
+    if (max !== undefined) next.maxLifetimeMs = max;
+    const requireExpiry = input.requireExpiry ?? current?.requireExpiry;
+    if (requireExpiry !== undefined) next.requireExpiry = requireExpiry;
+    await this.#store(() => this.storage.tenants.put(next));
+    const view = policyView(next);
+    const changed = (['minLifetime', 'maxLifetime', 'requireExpiry'] as const).filter((f) => input[f] !== undefined);
+    const ref: ActorRef = { id: actor.id, type: actor.type ?? 'user' };
+    if (actor.role !== undefined) ref.role = Array.isArray(actor.role) ? actor.role.join(',') : (actor.role as string);
+    const event: AuditInput = { action: 'policy.updated', tenantId: actor.tenantId, actor: ref, details: { changed, minLifetime: view.minLifetime, maxLifetime: view.maxLifetime, requireExpiry: view.requireExpiry } };
+    if (actor.ip !== undefined) event.ip = actor.ip;
+    if (actor.userAgent !== undefined) event.userAgent = actor.userAgent;
+    if (actor.requestId !== undefined) event.requestId = actor.requestId;
+    await this.#audit.record(event);
+    return view;
+  }
+
+  #tenantSettings(tenantId: string): Promise<TenantSettings | undefined> {
+    return this.#store(() => this.storage.tenants.get(tenantId));
   }
 
   // ------------------------------------------------------------ identities
@@ -841,6 +993,36 @@ export class KeyManager {
     return days.map((day) => byDay.get(day) ?? { day, requests: 0, errors: 0 });
   }
 
+  /**
+   * The key's usage in `[from, to]` (as {@link KeyManager.usage}) grouped by
+   * the verification tag `tag` (e.g. `route`): one group per value, most
+   * requests first, with the days that had use. Verifications without the
+   * tag are not in any group.
+   */
+  async usageByTag(actor: Actor, id: string, query: { from?: string; to?: string; tag: string }): Promise<UsageByTag> {
+    this.#authorize(actor, 'usage:read');
+    if (typeof query?.tag !== 'string' || !TAG_NAME.test(query.tag)) {
+      throw new ValidationError([{ field: '/groupBy', message: 'must be a tag name: a lower-case letter, then up to 31 lower-case letters, digits or _' }]);
+    }
+    const record = await this.#owned(actor, id);
+    const days = dayRange(query, this.#clock.now());
+    const from = days[0]!;
+    const to = days[days.length - 1]!;
+    await this.#usage.flush();
+    const buckets = await this.#store(() => this.storage.usage.rangeByTag(record.id, query.tag, from, to));
+    const groups = new Map<string, UsageByTag['groups'][number]>();
+    for (const b of buckets) {
+      let group = groups.get(b.value);
+      if (group === undefined) groups.set(b.value, (group = { value: b.value, requests: 0, errors: 0, days: [] }));
+      group.requests += b.requests;
+      group.errors += b.errors;
+      group.days.push({ day: b.day, requests: b.requests, errors: b.errors });
+    }
+    const sorted = [...groups.values()].sort((a, b) => b.requests - a.requests || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    for (const g of sorted) g.days.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+    return { keyId: record.id, from, to, groupBy: query.tag, groups: sorted };
+  }
+
   /** Totals over the key's life. */
   async usageSummary(actor: Actor, id: string): Promise<UsageSummary> {
     this.#authorize(actor, 'usage:read');
@@ -917,6 +1099,24 @@ export class KeyManager {
   }
 
   // --------------------------------------------------------------- helpers
+
+  /** Passes when the actor holds any of `permissions`; otherwise throws for the first. */
+  #authorizeAny(actor: Actor, permissions: readonly Permission[]): void {
+    for (let i = 0; i < permissions.length - 1; i++) {
+      try {
+        this.#authorize(actor, permissions[i]!);
+        return;
+      } catch (error) {
+        if (!(error instanceof ForbiddenError)) throw error;
+      }
+    }
+    try {
+      this.#authorize(actor, permissions[permissions.length - 1]!);
+    } catch (error) {
+      if (error instanceof ForbiddenError) throw new ForbiddenError(permissions[0]!);
+      throw error;
+    }
+  }
 
   #authorize(actor: Actor, permission: Permission): void {
     if (!this.config.enabled) throw new KeygateError('DISABLED', 'keygate is disabled by configuration');
@@ -1209,8 +1409,9 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
   if (issues.length === 0) {
     need(storage.keys, 'storage.keys', ['get', 'put', 'delete', 'list']);
     need(storage.audit, 'storage.audit', ['append', 'query']);
-    need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget']);
+    need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget', 'incrementTags', 'rangeByTag']);
     need(storage.identities, 'storage.identities', ['get', 'findByExternalId', 'insert', 'put', 'delete', 'list']);
+    need(storage.tenants, 'storage.tenants', ['get', 'put']);
   }
   need(limiter, 'rateLimiter', ['consume', 'reset']);
   if (options.creditStore !== undefined) need(options.creditStore, 'creditStore', ['spend', 'set', 'get', 'reset']);
@@ -1232,6 +1433,59 @@ function creditPolicyOf(input: CreditInput): CreditPolicy {
   const policy: CreditPolicy = { initial: input.initial };
   if (input.refill !== undefined) policy.refill = { ...input.refill };
   return policy;
+}
+
+/** The policy as shown: durations like `90d`, `requireExpiry` true whenever a maximum is set. */
+function policyView(settings: TenantSettings | undefined): TenantPolicy {
+  return {
+    minLifetime: settings?.minLifetimeMs === undefined ? null : formatDuration(settings.minLifetimeMs),
+    maxLifetime: settings?.maxLifetimeMs === undefined ? null : formatDuration(settings.maxLifetimeMs),
+    requireExpiry: settings?.requireExpiry === true || settings?.maxLifetimeMs !== undefined,
+    updatedAt: settings === undefined ? null : isoOrNull(settings.updatedAt),
+  };
+}
+
+/**
+ * A key expiry under the tenant's policy. An expiry the caller gave must lie
+ * within [min, max] of now, and may be `null` only when the policy lets keys
+ * never expire; a refusal is an issue on `field` naming the allowed range.
+ * Without one, the configured default is clamped into the range, and a key
+ * that would never expire gets `maxLifetime` (or an issue when the policy
+ * requires an expiry but sets no maximum).
+ */
+function expiryWithinPolicy(settings: TenantSettings, expiresAt: number | null, given: boolean, now: number, field: string, issues: FieldIssue[]): number | null {
+  const min = settings.minLifetimeMs;
+  const max = settings.maxLifetimeMs;
+  const required = settings.requireExpiry === true || max !== undefined;
+  const range =
+    min !== undefined && max !== undefined
+      ? `between ${formatDuration(min)} and ${formatDuration(max)} from now`
+      : min !== undefined
+        ? `at least ${formatDuration(min)} from now`
+        : max !== undefined
+          ? `at most ${formatDuration(max)} from now`
+          : 'set';
+  if (expiresAt === null) {
+    if (!given && max !== undefined) return now + max;
+    if (required) issues.push({ field: given ? field : '/expiresAt', message: `is required by the tenant's key policy: keys must expire, ${range}` });
+    return null;
+  }
+  const lifetime = expiresAt - now;
+  if (!given) return now + Math.max(min ?? 0, Math.min(max ?? lifetime, lifetime));
+  if ((min !== undefined && lifetime < min) || (max !== undefined && lifetime > max)) {
+    issues.push({ field, message: `must be ${range} (the tenant's key policy)` });
+  }
+  return expiresAt;
+}
+
+/** The outcome to report of several credit spends: the first refused, else the one with the fewest left. */
+function scarcest(spends: readonly CreditSpend[]): CreditSpend | undefined {
+  let pick: CreditSpend | undefined;
+  for (const spend of spends) {
+    if (!spend.allowed) return spend;
+    if (pick === undefined || spend.remaining < pick.remaining) pick = spend;
+  }
+  return pick;
 }
 
 function creditInfo(spend: CreditSpend): { remaining: number; refillAt?: number } {

@@ -15,6 +15,21 @@ export interface MemoryCreditStore extends CreditStore {
   set(bucket: string, remaining: number): void;
   get(bucket: string): CreditState | undefined;
   reset(bucket: string): void;
+  refund(bucket: string, amount: number): void;
+}
+
+/** The live counters of a memory credit store, for a memory limiter that meters credits with its buckets. */
+export interface MemoryCreditBackend {
+  buckets: Map<string, CreditState>;
+  clock: Clock;
+}
+
+// Keyed by the store object, so only stores made here are recognised and nothing is exposed on them.
+const backends = new WeakMap<object, MemoryCreditBackend>();
+
+/** The counters behind `store` when it was made by {@link createMemoryCreditStore}; otherwise `undefined`. */
+export function memoryCreditBackend(store: unknown): MemoryCreditBackend | undefined {
+  return typeof store === 'object' && store !== null ? backends.get(store) : undefined;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -43,7 +58,7 @@ export function assertCreditPolicy(policy: CreditPolicy): void {
 export function createMemoryCreditStore(opts: { clock?: Clock } = {}): MemoryCreditStore {
   const clock = opts.clock ?? systemClock;
   const buckets = new Map<string, CreditState>();
-  return {
+  const store: MemoryCreditStore = {
     spend(bucket, cost, policy) {
       assertCreditCount(cost, 'cost');
       assertCreditPolicy(policy);
@@ -67,5 +82,12 @@ export function createMemoryCreditStore(opts: { clock?: Clock } = {}): MemoryCre
     reset(bucket) {
       buckets.delete(bucket);
     },
+    refund(bucket, amount) {
+      assertCreditCount(amount, 'amount');
+      const state = buckets.get(bucket);
+      if (state !== undefined) state.remaining += amount;
+    },
   };
+  backends.set(store, { buckets, clock });
+  return store;
 }

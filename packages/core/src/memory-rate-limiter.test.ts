@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { ValidationError } from './errors.js';
 import { createMemoryRateLimiter } from './memory-rate-limiter.js';
+import { createMemoryCreditStore } from './memory-credit-store.js';
+import { runMeterConformance } from './testing/meter-suite.js';
 import { runRateLimiterConformance } from './testing/rate-limiter-suite.js';
 import type { Clock } from './types.js';
 
@@ -20,6 +22,8 @@ runRateLimiterConformance('memory rate limiter (fake clock)', () => {
 });
 
 runRateLimiterConformance('memory rate limiter (real clock)', () => ({ limiter: createMemoryRateLimiter() }));
+
+runMeterConformance('memory rate limiter with memory credits', () => ({ limiter: createMemoryRateLimiter(), creditStore: createMemoryCreditStore() }));
 
 describe('createMemoryRateLimiter', () => {
   const policy = { limit: 3, windowSeconds: 3 }; // one token per second

@@ -5,8 +5,8 @@ import { createAuthorizer, DEFAULT_ROLES, PERMISSIONS, validateRoles, type Permi
 const EXPECTED: Record<string, readonly Permission[]> = {
   super_admin: PERMISSIONS,
   admin: PERMISSIONS,
-  developer: ['keys:read', 'usage:read', 'audit:read'],
-  viewer: ['keys:read', 'usage:read'],
+  developer: ['keys:read', 'usage:read', 'audit:read', 'policy:read'],
+  viewer: ['keys:read', 'usage:read', 'policy:read'],
   stranger: [],
 };
 
@@ -121,7 +121,7 @@ describe('validateRoles', () => {
       {
         field: '/roles/ops/1',
         message:
-          'Unknown permission "keys:write" for role "ops"; allowed: keys:create, keys:read, keys:update, keys:rotate, keys:revoke, keys:delete, keys:reveal, audit:read, usage:read, or wildcards such as keys:* and *',
+          'Unknown permission "keys:write" for role "ops"; allowed: keys:create, keys:read, keys:update, keys:rotate, keys:revoke, keys:delete, keys:reveal, audit:read, usage:read, policy:read, policy:manage, or wildcards such as keys:* and *',
       },
     ]);
   });

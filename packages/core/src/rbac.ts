@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'keys:reveal',
   'audit:read',
   'usage:read',
+  'policy:read',
+  'policy:manage',
 ] as const;
 
 /** One of {@link PERMISSIONS}. */
@@ -32,8 +34,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const DEFAULT_ROLES: Record<string, Permission[]> = {
   super_admin: [...PERMISSIONS],
   admin: [...PERMISSIONS],
-  developer: ['keys:read', 'usage:read', 'audit:read'],
-  viewer: ['keys:read', 'usage:read'],
+  developer: ['keys:read', 'usage:read', 'audit:read', 'policy:read'],
+  viewer: ['keys:read', 'usage:read', 'policy:read'],
 };
 
 /** Permission checks for a fixed role table. */

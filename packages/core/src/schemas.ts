@@ -165,6 +165,17 @@ export const whoamiInputSchema = {
   additionalProperties: false,
 } as const;
 
+/** Body of `PUT /policy`: the tenant's key expiry policy. Absent fields stay; `null` removes a bound. */
+export const updatePolicyInputSchema = {
+  type: 'object',
+  properties: {
+    minLifetime: { oneOf: [durationSchema, { type: 'null' }], description: 'Shortest lifetime a key expiry may have; null for none.' },
+    maxLifetime: { oneOf: [durationSchema, { type: 'null' }], description: 'Longest lifetime; keys created without an expiry get this one. null for none.' },
+    requireExpiry: { type: 'boolean', description: 'Whether every key must expire (implied by maxLifetime).' },
+  },
+  additionalProperties: false,
+} as const;
+
 /** Body of a rotation (regenerate). */
 export const rotateKeyInputSchema = {
   type: 'object',

@@ -153,6 +153,7 @@ export type AuditAction =
   | 'identity.created'
   | 'identity.updated'
   | 'identity.deleted'
+  | 'policy.updated'
   | 'key.verified'
   | 'key.verification_failed'
   | 'alert.raised';
@@ -230,6 +231,28 @@ export interface UsageSummary {
   lastUsedAt?: number;
 }
 
+/** Counts to add for one tag value (e.g. `route` = `/weather`) of one key on one UTC day. */
+export interface TagUsageDelta {
+  keyId: string;
+  tenantId: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Tag name: `^[a-z][a-z0-9_]{0,31}$`. */
+  tag: string;
+  /** Tag value: 1 to 64 characters. */
+  value: string;
+  requests: number;
+  errors: number;
+}
+
+/** One tag value's totals of one key for one UTC day. */
+export interface TagUsageBucket {
+  day: string;
+  value: string;
+  requests: number;
+  errors: number;
+}
+
 /** Per-day usage counters. */
 export interface UsageStore {
   /**
@@ -242,8 +265,44 @@ export interface UsageStore {
   range(keyId: string, fromDay: string, toDay: string): Awaitable<UsageBucket[]>;
   /** Totals; zeros and no `lastUsedAt` for a key never used. */
   summary(keyId: string): Awaitable<UsageSummary>;
-  /** Forgets a deleted key's usage. */
+  /**
+   * Adds each delta to its (key, tag, value, day) counter; atomic per
+   * counter, like {@link UsageStore.increment}.
+   */
+  incrementTags(deltas: TagUsageDelta[]): Awaitable<void>;
+  /**
+   * The key's counters of tag `tag` for days in `[fromDay, toDay]`
+   * (inclusive), ordered by day, then value; days and values without use are omitted.
+   */
+  rangeByTag(keyId: string, tag: string, fromDay: string, toDay: string): Awaitable<TagUsageBucket[]>;
+  /** Forgets a deleted key's usage, tag counters included. */
   forget(keyId: string): Awaitable<void>;
+}
+
+/**
+ * A tenant's key policy, set by its admins: the lifetimes new expiries
+ * must fall within. Lifetimes are milliseconds; absent means no bound.
+ */
+export interface TenantSettings {
+  tenantId: string;
+  /** Shortest lifetime an expiry may give a key (from the time it is set). */
+  minLifetimeMs?: number;
+  /** Longest lifetime; a key created without an expiry gets this one. */
+  maxLifetimeMs?: number;
+  /** Whether every key must expire (`expiresAt: null` is refused). Implied by `maxLifetimeMs`. */
+  requireExpiry?: boolean;
+  updatedAt: number;
+  /** Actor id of the last change. */
+  updatedBy?: string;
+  version: number;
+}
+
+/** Where tenant settings live: one record per tenant. */
+export interface TenantSettingsStore {
+  /** The tenant's settings, or `undefined` when never set. */
+  get(tenantId: string): Awaitable<TenantSettings | undefined>;
+  /** Writes the whole record (insert or replace), atomically per tenant. */
+  put(settings: TenantSettings): Awaitable<void>;
 }
 
 /**
@@ -298,6 +357,8 @@ export interface KeygateStorage {
   audit: AuditStore;
   usage: UsageStore;
   identities: IdentityStore;
+  /** Per-tenant settings (the key expiry policy). */
+  tenants: TenantSettingsStore;
   /** Releases connections this bundle opened itself; never closes a client the host passed in. */
   close?(): Awaitable<void>;
 }
@@ -325,6 +386,67 @@ export interface RateLimiter {
   consume(bucket: string, policy: RateLimitPolicy, cost?: number): Awaitable<RateLimitState>;
   /** Forgets a bucket, so it starts full again. */
   reset(bucket: string): Awaitable<void>;
+  /**
+   * Optional capability: every bucket of `request.buckets` (and, when
+   * `creditStore` is one this limiter {@link RateLimiter.sharesCreditsWith
+   * shares state with}, every credit of `request.credits`) checked and taken
+   * as ONE atomic step: all are taken when all allow, nothing is taken from
+   * any token bucket or credit when one denies. See {@link MeterOutcome}.
+   * A limiter without it is driven by sequential `consume` calls.
+   */
+  meter?(request: MeterRequest, creditStore?: CreditStore): Awaitable<MeterOutcome>;
+  /**
+   * Optional capability: whether {@link RateLimiter.meter} can also spend the
+   * credits of `store`, because both keep their state in one backend (the
+   * same Redis client, the same process memory). Asked once, at start.
+   */
+  sharesCreditsWith?(store: CreditStore): boolean;
+}
+
+/** One token bucket of a {@link MeterRequest}. */
+export interface MeterBucket {
+  bucket: string;
+  policy: RateLimitPolicy;
+  /** Tokens to take; a finite number, 0 or more. */
+  cost: number;
+}
+
+/** One credit bucket of a {@link MeterRequest}. */
+export interface MeterCredit {
+  bucket: string;
+  /** Credits to spend; an integer, 0 or more. */
+  cost: number;
+  policy: CreditPolicy;
+}
+
+/** Everything one verification takes: token buckets, then credits. */
+export interface MeterRequest {
+  buckets: readonly MeterBucket[];
+  /** Only with a credit store the limiter shares state with. */
+  credits?: readonly MeterCredit[];
+}
+
+/**
+ * Outcome of {@link RateLimiter.meter}. All or nothing: `allowed` is true
+ * only when every bucket and every credit could pay, and only then was
+ * anything taken. When one denies, nothing is taken from any token bucket
+ * and no credit is spent (a due credit refill, or a new credit bucket's
+ * initial allowance, may be stored: that is not a spend).
+ */
+export interface MeterOutcome {
+  allowed: boolean;
+  /**
+   * One state per requested bucket, in order. `allowed` says whether that
+   * bucket alone could pay; `remaining` counts tokens after this call (after
+   * the take when `allowed` overall, untouched otherwise).
+   */
+  buckets: RateLimitState[];
+  /**
+   * One outcome per requested credit, in order, in the same terms. May be
+   * empty when a token bucket denied and the credits could not be read (the
+   * backend is down and the limiter answered from its failure mode).
+   */
+  credits: CreditSpend[];
 }
 
 /**
@@ -385,6 +507,13 @@ export interface CreditStore {
   get(bucket: string): Awaitable<CreditState | undefined>;
   /** Forgets the bucket (a deleted key's), so it would start again at `initial`. */
   reset(bucket: string): Awaitable<void>;
+  /**
+   * Optional: gives back `amount` credits taken by a spend that was then
+   * undone (the key's credits, when its identity's spend was refused and the
+   * limiter cannot meter both atomically). Best-effort: a refill between the
+   * spend and the refund keeps the refund on top. A bucket never seen is left alone.
+   */
+  refund?(bucket: string, amount: number): Awaitable<void>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PeriodicFlush } from './periodic-flush.js';
-import type { UsageDelta, UsageStore } from './types.js';
+import type { TagUsageDelta, UsageDelta, UsageStore } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -11,6 +11,8 @@ const DAY_MS = 86_400_000;
 export class UsageTracker {
   #pending = new Map<string, UsageDelta>();
   #carried: UsageDelta[] = [];
+  /** Per (key, tag, value, day); only verifications that carry tags add here. */
+  #tagged = new Map<string, TagUsageDelta>();
   #day = '';
   #dayEnds = 0;
   readonly #flusher: PeriodicFlush;
@@ -42,6 +44,25 @@ export class UsageTracker {
     this.#flusher.schedule();
   }
 
+  /**
+   * Counts one request (and an error if `isError`) for each tag of `tags`
+   * (already validated: names and values the stores accept).
+   */
+  recordTags(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, isError: boolean, now: number): void {
+    const day = this.#dayOf(now);
+    for (const [tag, value] of tags) {
+      const slot = JSON.stringify([keyId, tag, value, day]);
+      let delta = this.#tagged.get(slot);
+      if (delta === undefined) {
+        delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };
+        this.#tagged.set(slot, delta);
+      }
+      delta.requests++;
+      if (isError) delta.errors++;
+    }
+    this.#flusher.schedule();
+  }
+
   flush(): Promise<void> {
     return this.#flusher.flush();
   }
@@ -51,6 +72,10 @@ export class UsageTracker {
   }
 
   async #write(): Promise<void> {
+    await Promise.all([this.#writeKeys(), this.#writeTags()]);
+  }
+
+  async #writeKeys(): Promise<void> {
     if (this.#pending.size === 0 && this.#carried.length === 0) return;
     const batch = [...this.#carried, ...this.#pending.values()];
     this.#pending = new Map();
@@ -60,6 +85,26 @@ export class UsageTracker {
     } catch (error) {
       // Put the counts back so a store outage delays them instead of dropping them.
       for (const delta of batch) this.#merge(delta);
+      this.#flusher.schedule();
+      throw error;
+    }
+  }
+
+  async #writeTags(): Promise<void> {
+    if (this.#tagged.size === 0) return;
+    const batch = this.#tagged;
+    this.#tagged = new Map();
+    try {
+      await this.store.incrementTags([...batch.values()]);
+    } catch (error) {
+      for (const [slot, delta] of batch) {
+        const current = this.#tagged.get(slot);
+        if (current === undefined) this.#tagged.set(slot, delta);
+        else {
+          current.requests += delta.requests;
+          current.errors += delta.errors;
+        }
+      }
       this.#flusher.schedule();
       throw error;
     }

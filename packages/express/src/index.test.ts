@@ -9,7 +9,7 @@ runHttpConformance('express', ({ manager, basePath, actorFromHeaders, trustProxy
   app.set('trust proxy', trustProxy);
   app.use(keygateRouter(manager, { basePath, getActor: (req: Request) => actorFromHeaders(req.headers) }));
   for (const route of hostRoutes) {
-    app.get(route.path, requireApiKey(manager, { scopes: route.scopes ?? [], mode: route.mode ?? 'all' }), (req, res) => {
+    app.get(route.path, requireApiKey(manager, { scopes: route.scopes ?? [], mode: route.mode ?? 'all', ...(route.tags ? { tags: route.tags } : {}) }), (req, res) => {
       if (route.respond === 'throw') throw new Error('boom');
       if (route.respond === 'error') return void res.status(500).json({ error: 'boom' });
       res.json({ keyId: req.apiKey!.id, tenantId: req.apiKey!.tenantId });

@@ -75,7 +75,8 @@ export type RequireApiKeyOptions = AuthenticateOptions;
 export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): RequestHandler {
   const auth = createAuthenticator(manager, options);
   return (req, res, next) => {
-    auth({ headers: credentialHeaders(req), ip: req.ip, path: pathOf(req.originalUrl) }).then((outcome) => {
+    // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
+    auth({ headers: credentialHeaders(req), ip: req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }).then((outcome) => {
       if (!outcome.ok) return writeNodeResponse(res, outcome.response);
       for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
       req.apiKey = outcome.key;

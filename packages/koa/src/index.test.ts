@@ -9,7 +9,7 @@ runHttpConformance('koa', ({ manager, basePath, actorFromHeaders, trustProxy, ho
   app.proxy = trustProxy;
   app.silent = true;
   app.use(keygateRoutes(manager, { basePath, getActor: (ctx) => actorFromHeaders(ctx.headers) }));
-  const routes = new Map(hostRoutes.map((r) => [r.path, { route: r, guard: requireApiKey(manager, { scopes: r.scopes ?? [], mode: r.mode ?? 'all' }) }]));
+  const routes = new Map(hostRoutes.map((r) => [r.path, { route: r, guard: requireApiKey(manager, { scopes: r.scopes ?? [], mode: r.mode ?? 'all', ...(r.tags ? { tags: r.tags } : {}) }) }]));
   app.use(async (ctx, next) => {
     const entry = routes.get(ctx.path);
     if (!entry) return next();

@@ -77,7 +77,9 @@ export type RequireApiKeyOptions = AuthenticateOptions;
 export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): Middleware {
   const auth = createAuthenticator(manager, options);
   return async (ctx, next) => {
-    const outcome = await auth({ headers: credentialHeaders(ctx.req), ip: ctx.ip, path: ctx.path });
+    // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
+    const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+    const outcome = await auth({ headers: credentialHeaders(ctx.req), ip: ctx.ip, path: ctx.path, ...(typeof matched === 'string' ? { route: matched } : {}) });
     if (!outcome.ok) return send(ctx, outcome.response);
     ctx.set(outcome.headers);
     ctx.state.apiKey = outcome.key;

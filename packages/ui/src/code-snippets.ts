@@ -18,7 +18,7 @@ function shellQuote(value: string): string {
 }
 
 /** Examples calling `baseUrl` with the key in the `Authorization` header. */
-export function codeSnippets(baseUrl: string, secret: string, envVar = 'KEYGATE_API_KEY'): CodeSnippet[] {
+export function codeSnippets(baseUrl: string, secret: string): CodeSnippet[] {
   const url = baseUrl.replace(/\/+$/, '') || '/';
   const js = JSON.stringify;
   return [

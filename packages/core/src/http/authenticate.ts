@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { KeygateError } from '../errors.js';
 import type { KeyManager } from '../manager.js';
 import type { VerifyOptions, VerifyResult } from '../manager-types.js';
+import { isTagValue, TAG_NAME } from '../stores/tag-usage.js';
 import { headerValue } from './body.js';
 import { presentedKey } from './credentials.js';
 import { type HttpErrorCode, problem } from './problem.js';
@@ -57,6 +58,28 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
   const cost = options.cost ?? 1;
   const limits = options.limits === undefined ? undefined : Object.freeze(options.limits.map((l) => Object.freeze({ ...l })));
   const creditCost = options.creditCost;
+  const tags = options.tags === undefined ? undefined : Object.freeze({ ...options.tags });
+  if (tags !== undefined) {
+    const count = Object.keys(tags).length;
+    if (count > 10) throw new TypeError('requireApiKey: at most 10 tags');
+    for (const [name, value] of Object.entries(tags)) {
+      if (!TAG_NAME.test(name)) throw new TypeError(`requireApiKey: tag name "${name.slice(0, 40)}" must match ^[a-z][a-z0-9_]{0,31}$`);
+      if (!isTagValue(value)) throw new TypeError(`requireApiKey: tag "${name}" must be 1 to 64 characters without control characters`);
+    }
+  }
+  const namedRoute = tags !== undefined && Object.hasOwn(tags, 'route');
+  // One object per mount path, not per request: the route tag of a middleware instance rarely changes.
+  const routeTags = new Map<string, Readonly<Record<string, string>>>();
+  const tagsFor = (request: AuthRequest): Readonly<Record<string, string>> | undefined => {
+    if (namedRoute || request.route === undefined) return tags;
+    const route = request.route === '' ? '/' : request.route.slice(0, 64);
+    let found = routeTags.get(route);
+    if (found === undefined) {
+      found = Object.freeze({ ...tags, route });
+      if (routeTags.size < 100) routeTags.set(route, found);
+    }
+    return found;
+  };
   const realm = (options.realm ?? 'api').replace(/["\\]/g, '');
   const challenge = (error: string, description: string, extra = '') =>
     `Bearer realm="${realm}", error="${error}", error_description="${description}"${extra}`;
@@ -96,6 +119,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
 
     const key = result.key;
     const headers = result.rateLimit !== undefined && result.rateLimitPolicy !== undefined ? rateLimitHeaders(result.rateLimit, result.rateLimitPolicy, Date.now()) : {};
+    const requestTags = tagsFor(request);
     if (result.valid && key !== undefined) {
       let counted = false;
       return {
@@ -105,12 +129,12 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
         finish(status: number) {
           if (counted) return;
           counted = true;
-          manager.recordRequest(key, status >= 400);
+          manager.recordRequest(key, status >= 400, requestTags);
         },
       };
     }
     // The secret matched but the request is refused: that is the key's traffic, and an error.
-    if (key !== undefined) manager.recordRequest(key, true);
+    if (key !== undefined) manager.recordRequest(key, true, requestTags);
     return refusal(result, request, headers);
   };
 

@@ -162,7 +162,8 @@ export function createManagementHandler(manager: KeyManager, options: Management
       case 'reveal':
         return json(200, { secret: await manager.reveal(actor, key) });
       case 'usage': {
-        const range = parseUsageQuery(request.query);
+        const { groupBy, ...range } = parseUsageQuery(request.query);
+        if (groupBy !== undefined) return json(200, await manager.usageByTag(actor, key, { ...range, tag: groupBy }));
         const days = await manager.usage(actor, key, range);
         return json(200, { keyId: key, from: days[0]?.day ?? null, to: days[days.length - 1]?.day ?? null, days });
       }
@@ -187,6 +188,10 @@ export function createManagementHandler(manager: KeyManager, options: Management
           if (!(error instanceof LookupLimitedError)) throw error;
           return problem('RATE_LIMITED', { detail: 'Too many key lookups', instance, headers: { 'retry-after': retryAfterSeconds(error.retryAfterMs) } });
         }
+      case 'getPolicy':
+        return json(200, await manager.getPolicy(actor));
+      case 'updatePolicy':
+        return json(200, await manager.updatePolicy(actor, body as never));
       case 'identities':
         return json(200, await manager.listIdentities(actor, parseListQuery(request.query)));
       case 'createIdentity': {

@@ -8,7 +8,7 @@ runHttpConformance('node:http handler', ({ manager, basePath, actorFromHeaders, 
   const getIp = (req: IncomingMessage) =>
     trustProxy && typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'].split(',')[0]!.trim() : req.socket.remoteAddress;
   const api = createNodeHandler(manager, { basePath, getActor: (req: IncomingMessage) => actorFromHeaders(req.headers), getIp });
-  const guards = new Map(hostRoutes.map((r) => [r.path, { route: r, guard: createNodeGuard(manager, { scopes: r.scopes ?? [], mode: r.mode ?? 'all', getIp }) }]));
+  const guards = new Map(hostRoutes.map((r) => [r.path, { route: r, guard: createNodeGuard(manager, { scopes: r.scopes ?? [], mode: r.mode ?? 'all', getIp, ...(r.tags ? { tags: r.tags } : {}) }) }]));
   return listenOnLoopback((req, res) => {
     api(req, res, () => {
       const entry = guards.get((req.url ?? '').split('?')[0]!);

@@ -13,6 +13,7 @@ import {
   rotateKeyInputSchema,
   updateIdentityInputSchema,
   updateKeyInputSchema,
+  updatePolicyInputSchema,
   whoamiInputSchema,
 } from '../schemas.js';
 import { MANAGEMENT_ROUTES, type RouteName } from './routes.js';
@@ -148,12 +149,62 @@ export const responseSchemas = {
     required: ['keyId', 'from', 'to', 'days'],
     additionalProperties: false,
   },
+  UsageByTag: {
+    type: 'object',
+    description: 'Usage grouped by one verification tag (`groupBy`): totals per tag value over [from, to], with the days that had use.',
+    properties: {
+      keyId: { type: 'string' },
+      from: { type: 'string', format: 'date' },
+      to: { type: 'string', format: 'date' },
+      groupBy: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,31}$' },
+      groups: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            value: { type: 'string' },
+            requests: { type: 'integer' },
+            errors: { type: 'integer' },
+            days: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { day: { type: 'string', format: 'date' }, requests: { type: 'integer' }, errors: { type: 'integer' } },
+                required: ['day', 'requests', 'errors'],
+                additionalProperties: false,
+              },
+            },
+          },
+          required: ['value', 'requests', 'errors', 'days'],
+          additionalProperties: false,
+        },
+      },
+    },
+    required: ['keyId', 'from', 'to', 'groupBy', 'groups'],
+    additionalProperties: false,
+  },
+  UsageResponse: { oneOf: [ref('UsageReport'), ref('UsageByTag')] },
+  TenantPolicy: {
+    type: 'object',
+    description: "The tenant's key expiry policy: bounds on the lifetime of new expiries (create and update; rotation keeps a key's expiry).",
+    properties: {
+      minLifetime: { type: ['string', 'null'], description: 'Shortest lifetime, like `1h`; null for none.' },
+      maxLifetime: { type: ['string', 'null'], description: 'Longest lifetime, like `90d`; keys created without an expiry get it. null for none.' },
+      requireExpiry: { type: 'boolean', description: 'Whether every key must expire; true whenever maxLifetime is set.' },
+      updatedAt: isoTimeOrNull,
+    },
+    required: ['minLifetime', 'maxLifetime', 'requireExpiry', 'updatedAt'],
+    additionalProperties: false,
+  },
   AuditEvent: {
     type: 'object',
     properties: {
       id: { type: 'string' },
       action: {
-        enum: ['key.created', 'key.updated', 'key.rotated', 'key.revoked', 'key.deleted', 'key.revealed', 'key.verified', 'key.verification_failed', 'alert.raised'],
+        enum: [
+          'key.created', 'key.updated', 'key.rotated', 'key.revoked', 'key.deleted', 'key.revealed', 'key.looked_up', 'key.credits_set',
+          'identity.created', 'identity.updated', 'identity.deleted', 'policy.updated', 'key.verified', 'key.verification_failed', 'alert.raised',
+        ],
       },
       at: isoTime,
       tenantId: { type: 'string' },
@@ -243,7 +294,12 @@ const OPERATIONS: Record<RouteName, { summary: string; ok: number; schema?: stri
   rotate: { summary: 'Issue a new secret for the key, optionally keeping the old one for a grace period', ok: 200, schema: 'IssuedKey', request: 'RotateKeyInput' },
   revoke: { summary: 'Revoke a key; the record is kept', ok: 200, schema: 'ApiKey' },
   reveal: { summary: 'The full key again (server-side secret storage only)', ok: 200, schema: 'Secret' },
-  usage: { summary: 'Requests and errors per UTC day, every day present', ok: 200, schema: 'UsageReport', query: ['from', 'to'] },
+  usage: {
+    summary: 'Requests and errors per UTC day, every day present; with groupBy, per value of that verification tag (UsageByTag)',
+    ok: 200,
+    schema: 'UsageResponse',
+    query: ['from', 'to', 'groupBy'],
+  },
   audit: { summary: "The tenant's audit log, newest first", ok: 200, schema: 'AuditPage', query: ['keyId', 'from', 'to', 'limit', 'cursor'] },
   keyAudit: { summary: "One key's audit log", ok: 200, schema: 'AuditPage', query: ['from', 'to', 'limit', 'cursor'] },
   reports: { summary: "The tenant's usage report (see @keygate/monitor docs/operations.md)", ok: 200, query: ['days', 'notUsedForDays', 'expiringWithinDays', 'top'] },
@@ -253,6 +309,8 @@ const OPERATIONS: Record<RouteName, { summary: string; ok: number; schema?: stri
   getIdentity: { summary: 'One identity, with its credits left', ok: 200, schema: 'Identity' },
   updateIdentity: { summary: "Change an identity's metadata, shared limits or credits", ok: 200, schema: 'Identity', request: 'UpdateIdentityInput' },
   deleteIdentity: { summary: 'Delete an identity; its keys keep their own limits', ok: 204 },
+  getPolicy: { summary: "The tenant's key expiry policy (needs policy:read or keys:read)", ok: 200, schema: 'TenantPolicy' },
+  updatePolicy: { summary: "Change the tenant's key expiry policy (audited as policy.updated)", ok: 200, schema: 'TenantPolicy', request: 'UpdatePolicyInput' },
 };
 
 const QUERY_PARAMETERS: Record<string, object> = {
@@ -267,6 +325,12 @@ const QUERY_PARAMETERS: Record<string, object> = {
   notUsedForDays: { name: 'notUsedForDays', in: 'query', schema: { type: 'integer', minimum: 1, default: 30 } },
   expiringWithinDays: { name: 'expiringWithinDays', in: 'query', schema: { type: 'integer', minimum: 0, default: 14 } },
   top: { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+  groupBy: {
+    name: 'groupBy',
+    in: 'query',
+    description: 'A verification tag name (e.g. route, region): usage per value of that tag instead of per day',
+    schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,31}$' },
+  },
 };
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
@@ -336,6 +400,7 @@ export function buildOpenApiDocument(options: { basePath: string; title?: string
         CreateIdentityInput: copy(createIdentityInputSchema),
         UpdateIdentityInput: copy(updateIdentityInputSchema),
         WhoamiInput: copy(whoamiInputSchema),
+        UpdatePolicyInput: copy(updatePolicyInputSchema),
         ...copy(responseSchemas),
       },
       securitySchemes: {

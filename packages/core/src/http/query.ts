@@ -8,6 +8,7 @@
 import { type FieldIssue, ValidationError } from '../errors.js';
 import type { KeyStatus } from '../key-view.js';
 import { decodeCursor } from '../stores/cursor.js';
+import { TAG_NAME } from '../stores/tag-usage.js';
 
 const STATUSES: readonly KeyStatus[] = ['active', 'disabled', 'revoked', 'expired'];
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -91,10 +92,14 @@ export function parseListQuery(query: URLSearchParams): { environment?: string; 
   return defined({ ...result, cursor: q.cursor() });
 }
 
-/** `?from=YYYY-MM-DD&to=YYYY-MM-DD` of a key's usage. */
-export function parseUsageQuery(query: URLSearchParams): { from?: string; to?: string } {
+/** `?from=YYYY-MM-DD&to=YYYY-MM-DD&groupBy=<tag>` of a key's usage. */
+export function parseUsageQuery(query: URLSearchParams): { from?: string; to?: string; groupBy?: string } {
   const q = new QueryReader(query);
-  const result = { from: q.matching('from', DAY, 'must be a date, YYYY-MM-DD'), to: q.matching('to', DAY, 'must be a date, YYYY-MM-DD') };
+  const result = {
+    from: q.matching('from', DAY, 'must be a date, YYYY-MM-DD'),
+    to: q.matching('to', DAY, 'must be a date, YYYY-MM-DD'),
+    groupBy: q.matching('groupBy', TAG_NAME, 'must be a tag name: a lower-case letter, then up to 31 lower-case letters, digits or _'),
+  };
   q.done();
   return defined(result);
 }

@@ -27,12 +27,14 @@ export type RouteName =
   | 'createIdentity'
   | 'getIdentity'
   | 'updateIdentity'
-  | 'deleteIdentity';
+  | 'deleteIdentity'
+  | 'getPolicy'
+  | 'updatePolicy';
 
 /** One route: method, path pattern (`:id` is a key id), and the permission checked before the body is read. */
 export interface RouteDefinition {
   name: RouteName;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Segments after the base; `:id` stands for a key id. */
   pattern: readonly string[];
   /** `undefined`: any authenticated actor (meta) or nobody at all (openapi). */
@@ -52,6 +54,9 @@ export const MANAGEMENT_ROUTES: readonly RouteDefinition[] = [
   { name: 'reports', method: 'GET', pattern: ['reports'], permission: 'usage:read' },
   // The key travels in the body, never in a URL (URLs end up in logs).
   { name: 'whoami', method: 'POST', pattern: ['whoami'], permission: 'keys:read', body: 'required' },
+  // Read by anyone with policy:read or keys:read (the manager checks), so custom roles that read keys see the policy too.
+  { name: 'getPolicy', method: 'GET', pattern: ['policy'] },
+  { name: 'updatePolicy', method: 'PUT', pattern: ['policy'], permission: 'policy:manage', body: 'required' },
   { name: 'identities', method: 'GET', pattern: ['identities'], permission: 'keys:read' },
   { name: 'createIdentity', method: 'POST', pattern: ['identities'], permission: 'keys:create', body: 'required' },
   { name: 'getIdentity', method: 'GET', pattern: ['identities', ':id'], permission: 'keys:read' },

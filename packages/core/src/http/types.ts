@@ -96,6 +96,14 @@ export interface AuthenticateOptions {
   creditCost?: number;
   /** `realm` of the `WWW-Authenticate` challenge. Default `api`. */
   realm?: string;
+  /**
+   * Tags the requests are counted under in usage (see `VerifyOptions.tags`),
+   * e.g. `{ route: '/weather', region: 'eu' }`. Without a `route` tag the
+   * adapter's mount path is used (`AuthRequest.route`): name the route here
+   * when the middleware is not mounted on a path of its own. Checked at
+   * construction: an invalid tag throws a TypeError.
+   */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** The parts of a request {@link authenticate} reads. */
@@ -104,6 +112,12 @@ export interface AuthRequest {
   ip?: string;
   /** For the problem's `instance`. */
   path?: string;
+  /**
+   * The route tag when the options name none: the path the middleware is
+   * mounted on (Express `req.baseUrl`, `/` at the root). A path pattern,
+   * never the raw URL, so the tag's values stay few.
+   */
+  route?: string;
 }
 
 /** Outcome of {@link authenticate}. */

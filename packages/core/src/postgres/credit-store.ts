@@ -119,5 +119,9 @@ export function createPostgresCreditStore(options: PostgresCreditStoreOptions): 
     async reset(bucket: string): Promise<void> {
       await sql(`DELETE FROM ${t.credits} WHERE bucket = $1`, [bucket]);
     },
+    async refund(bucket: string, amount: number): Promise<void> {
+      assertCreditCount(amount, 'amount');
+      await sql(`UPDATE ${t.credits} SET remaining = remaining + $2 WHERE bucket = $1`, [bucket, amount]);
+    },
   };
 }

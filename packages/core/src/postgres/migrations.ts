@@ -31,6 +31,10 @@ export interface TableNames {
   /** Credit counters (see `postgres/credit-store.ts`). */
   credits: string;
   identities: string;
+  /** Usage per (key, tag, value, day). */
+  usageTags: string;
+  /** Tenant settings, one row per tenant. */
+  tenants: string;
   /** Unquoted base for index names. */
   base: string;
 }
@@ -50,7 +54,7 @@ export function tableNames(schema: string, prefix: string): TableNames {
     throw new ConfigError('createPostgresStorage: tablePrefix must be a lower-case SQL identifier (a-z, 0-9, _)', [{ field: 'tablePrefix', message: 'must match ^[a-z_][a-z0-9_]{0,39}$' }]);
   }
   const q = (name: string) => `"${schema}"."${prefix}${name}"`;
-  return { schema: `"${schema}"`, keys: q('keys'), audit: q('audit'), usageDays: q('usage_days'), usageTotals: q('usage_totals'), credits: q('credits'), identities: q('identities'), base: prefix };
+  return { schema: `"${schema}"`, keys: q('keys'), audit: q('audit'), usageDays: q('usage_days'), usageTotals: q('usage_totals'), credits: q('credits'), identities: q('identities'), usageTags: q('usage_tags'), tenants: q('tenants'), base: prefix };
 }
 
 /**
@@ -104,6 +108,17 @@ export function migrationStatements(t: TableNames): string[] {
       record text NOT NULL,
       UNIQUE (tenant_id, external_id))`,
     `CREATE INDEX IF NOT EXISTS "${b}identities_by_tenant" ON ${t.identities} (tenant_id, created_at DESC, id DESC)`,
+    `CREATE TABLE IF NOT EXISTS ${t.usageTags} (
+      key_id text NOT NULL,
+      tag text COLLATE "C" NOT NULL,
+      day text COLLATE "C" NOT NULL,
+      value text COLLATE "C" NOT NULL,
+      requests bigint NOT NULL,
+      errors bigint NOT NULL,
+      PRIMARY KEY (key_id, tag, day, value))`,
+    `CREATE TABLE IF NOT EXISTS ${t.tenants} (
+      tenant_id text PRIMARY KEY,
+      settings text NOT NULL)`,
   ];
 }
 

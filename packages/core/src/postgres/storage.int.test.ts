@@ -50,7 +50,7 @@ describe.skipIf(!postgres.available)('PostgreSQL storage (live PostgreSQL)', () 
       const storages = Array.from({ length: 8 }, () => createPostgresStorage({ pool, schema }));
       await Promise.all(storages.map((s) => s.ready()));
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema]);
-      expect(rows[0].n).toBe(6);
+      expect(rows[0].n).toBe(8);
       await storages[0]!.ready(); // idempotent
     } finally {
       await drop();

@@ -25,7 +25,11 @@ import type {
   UsageBucket,
   UsageDelta,
   UsageSummary,
+  TagUsageBucket,
+  TagUsageDelta,
+  TenantSettings,
 } from '../types.js';
+import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas } from '../stores/tag-usage.js';
 import { migrate, tableNames, type PgPoolLike } from './migrations.js';
 
 export type { PgPoolLike, PgClientLike } from './migrations.js';
@@ -258,8 +262,50 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
         if (row === undefined) return { requests: 0, errors: 0 };
         return { requests: Number(row.requests), errors: Number(row.errors), lastUsedAt: Number(row.last_used_at) };
       },
+      async incrementTags(deltas: TagUsageDelta[]) {
+        assertTagUsageDeltas(deltas);
+        if (deltas.length === 0) return;
+        // Sorted, so concurrent batches lock rows in one global order and cannot deadlock.
+        const rows = mergeTagUsageDeltas(deltas).sort((a, b) => {
+          const x = [a.keyId, a.tag, a.day, a.value];
+          const y = [b.keyId, b.tag, b.day, b.value];
+          for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+          return 0;
+        });
+        await sql(
+          `INSERT INTO ${t.usageTags} AS u (key_id, tag, day, value, requests, errors)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+           ON CONFLICT (key_id, tag, day, value) DO UPDATE SET requests = u.requests + excluded.requests, errors = u.errors + excluded.errors`,
+          [rows.map((d) => d.keyId), rows.map((d) => d.tag), rows.map((d) => d.day), rows.map((d) => d.value), rows.map((d) => d.requests), rows.map((d) => d.errors)],
+        );
+      },
+      async rangeByTag(keyId, tag, fromDay, toDay): Promise<TagUsageBucket[]> {
+        const { rows } = await sql(
+          `SELECT day, value, requests, errors FROM ${t.usageTags} WHERE key_id = $1 AND tag = $2 AND day >= $3 AND day <= $4 ORDER BY day, value`,
+          [keyId, tag, fromDay, toDay],
+        );
+        return rows.map((r) => ({ day: String(r.day), value: String(r.value), requests: Number(r.requests), errors: Number(r.errors) }));
+      },
       async forget(keyId) {
-        await sql(`WITH d AS (DELETE FROM ${t.usageDays} WHERE key_id = $1) DELETE FROM ${t.usageTotals} WHERE key_id = $1`, [keyId]);
+        await sql(
+          `WITH d AS (DELETE FROM ${t.usageDays} WHERE key_id = $1), g AS (DELETE FROM ${t.usageTags} WHERE key_id = $1) DELETE FROM ${t.usageTotals} WHERE key_id = $1`,
+          [keyId],
+        );
+      },
+    },
+    tenants: {
+      async get(tenantId) {
+        if (typeof tenantId !== 'string') return undefined;
+        const { rows } = await sql(`SELECT settings FROM ${t.tenants} WHERE tenant_id = $1`, [tenantId]);
+        const settings = parseJson<TenantSettings>(rows[0]?.settings);
+        return settings?.tenantId === tenantId ? settings : undefined;
+      },
+      async put(settings) {
+        assertTenantSettings(settings);
+        await sql(
+          `INSERT INTO ${t.tenants} (tenant_id, settings) VALUES ($1, $2) ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings`,
+          [settings.tenantId, JSON.stringify(settings)],
+        );
       },
     },
     identities: {

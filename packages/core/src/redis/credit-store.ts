@@ -108,6 +108,25 @@ redis.call('HSET', KEYS[1], 'r', ARGV[1], 'f', string.format('%d', tonumber(t[1]
 return 1
 `);
 
+const REFUND = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], 'r', ARGV[1]) end
+return 1
+`);
+
+/** Where a Redis credit store keeps its counters, for a Redis limiter that meters credits with its buckets. */
+export interface RedisCreditBackend {
+  client: RedisCommandClient;
+  prefix: string;
+}
+
+// Keyed by the store object, so only stores made here are recognised and nothing is exposed on them.
+const backends = new WeakMap<object, RedisCreditBackend>();
+
+/** The client and key prefix behind `store` when it was made by {@link createRedisCreditStore}; otherwise `undefined`. */
+export function redisCreditBackend(store: unknown): RedisCreditBackend | undefined {
+  return typeof store === 'object' && store !== null ? backends.get(store) : undefined;
+}
+
 /** Options of {@link createRedisCreditStore}. */
 export interface RedisCreditStoreOptions {
   /** A connected node-redis v5 client; keygate never connects or closes it. */
@@ -141,7 +160,7 @@ export function createRedisCreditStore(options: RedisCreditStoreOptions): Credit
     }
   }
 
-  return {
+  const store: CreditStore = {
     async spend(bucket: string, cost: number, policy: CreditPolicy): Promise<CreditSpend> {
       assertCreditCount(cost, 'cost');
       assertCreditPolicy(policy);
@@ -164,5 +183,11 @@ export function createRedisCreditStore(options: RedisCreditStoreOptions): Credit
     async reset(bucket: string): Promise<void> {
       await run(() => sendWithDeadline(client, ['DEL', prefix + bucket], timeoutMs));
     },
+    async refund(bucket: string, amount: number): Promise<void> {
+      assertCreditCount(amount, 'amount');
+      await run(() => evalScript(client, REFUND, [prefix + bucket], [String(amount)], timeoutMs));
+    },
   };
+  backends.set(store, { client, prefix });
+  return store;
 }

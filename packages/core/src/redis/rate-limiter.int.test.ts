@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runRateLimiterConformance } from '../testing/rate-limiter-suite.js';
+import { runMeterConformance } from '../testing/meter-suite.js';
+import { createRedisCreditStore } from './credit-store.js';
 import { createRedisRateLimiter } from './rate-limiter.js';
 import type { RedisCommandClient } from './redis-client.js';
 
@@ -25,6 +27,18 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
   });
 
   runRateLimiterConformance('Redis token bucket', () => ({ limiter: createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix }) }));
+
+  runMeterConformance('Redis token buckets with Redis credits (one script)', () => ({
+    limiter: createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix }),
+    creditStore: createRedisCreditStore({ client: client as unknown as RedisCommandClient, prefix: `${prefix}cr:` }),
+  }));
+
+  it('meters with a credit store on another client only without credits', async () => {
+    const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
+    const other = createRedisCreditStore({ client: { sendCommand: client.sendCommand.bind(client) } as unknown as RedisCommandClient, prefix: `${prefix}cr:` });
+    expect(limiter.sharesCreditsWith(other)).toBe(false);
+    await expect(limiter.meter({ buckets: [], credits: [{ bucket: 'x', cost: 1, policy: { initial: 1 } }] }, other)).rejects.toBeInstanceOf(ConfigError);
+  });
 
   it('stores a drained bucket with an expiry no later than when it is full again', async () => {
     const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });

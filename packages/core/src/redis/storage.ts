@@ -17,6 +17,9 @@
  * | `<p>auditk:<tenant>:<keyId>`     | zset | `<at>:<id>` of one key's events           |
  * | `<p>usage:<keyId>:days`          | hash | `<day>:r`, `<day>:e` counters             |
  * | `<p>usage:<keyId>:tot`           | hash | `requests`, `errors`, `last`              |
+ * | `<p>usage:<keyId>:tag:<tag>`     | hash | `<day>\|r\|<value>`, `<day>\|e\|<value>` counters |
+ * | `<p>usage:<keyId>:tags`          | set  | the key's tag names (for `forget`)        |
+ * | `<p>tenantset:<tenant>`          | string | the tenant's settings JSON              |
  * | `<p>ident:<id>`                  | hash | `r` identity JSON; `x`, `z`, `m` its index entries |
  * | `<p>identx:<tenant>:<externalId>`| string | the identity id (unique per tenant)     |
  * | `<p>tident:<tenant>`             | zset | `<createdAt>:<id>`, as `tkeys`            |
@@ -41,10 +44,14 @@ import type {
   KeyRecord,
   KeygateStorage,
   Page,
+  TagUsageBucket,
+  TagUsageDelta,
+  TenantSettings,
   UsageBucket,
   UsageDelta,
   UsageSummary,
 } from '../types.js';
+import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets, TAG_NAME } from '../stores/tag-usage.js';
 import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
 import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
 import { assertIdentityRecord } from '../stores/identity-records.js';
@@ -124,6 +131,25 @@ for i = 1, #KEYS, 2 do
   local seen = tonumber(redis.call('HGET', KEYS[i + 1], 'last'))
   if not seen or last > seen then redis.call('HSET', KEYS[i + 1], 'last', ARGV[a + 4]) end
 end
+return 1
+`);
+
+/** Adds a batch of tag usage deltas: 2 keys (tag hash, tag set) and 5 args per delta. */
+const INCREMENT_TAGS = luaScript(`
+for i = 1, #KEYS, 2 do
+  local a = (i - 1) / 2 * 5
+  local tag, day, value, req, err = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+  redis.call('HINCRBY', KEYS[i], day .. '|r|' .. value, req)
+  if err > 0 then redis.call('HINCRBY', KEYS[i], day .. '|e|' .. value, err) end
+  redis.call('SADD', KEYS[i + 1], tag)
+end
+return 1
+`);
+
+/** Deletes a key's usage, tag counters included. KEYS: days, tot, tags; ARGV: the tag hash prefix. */
+const FORGET_USAGE = luaScript(`
+for _, tag in ipairs(redis.call('SMEMBERS', KEYS[3])) do redis.call('DEL', ARGV[1] .. tag) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return 1
 `);
 
@@ -222,6 +248,10 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
   const daysH = (keyId: string) => `${p}usage:${seg(keyId)}:days`;
   const totH = (keyId: string) => `${p}usage:${seg(keyId)}:tot`;
   const identH = (id: string) => `${p}ident:${seg(id)}`;
+  const tagsS = (keyId: string) => `${p}usage:${seg(keyId)}:tags`;
+  // Tag names are `[a-z0-9_]` only: no escaping needed.
+  const tagH = (keyId: string, tag: string) => `${p}usage:${seg(keyId)}:tag:${tag}`;
+  const tenantSet = (tenantId: string) => `${p}tenantset:${seg(tenantId)}`;
   const identX = (tenantId: string, externalId: string) => `${p}identx:${seg(tenantId)}:${seg(externalId)}`;
   const identZ = (tenantId: string) => `${p}tident:${seg(tenantId)}`;
 
@@ -335,8 +365,53 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
         if (last != null) summary.lastUsedAt = Number(last);
         return summary;
       },
+      async incrementTags(deltas: TagUsageDelta[]) {
+        assertTagUsageDeltas(deltas);
+        const merged = mergeTagUsageDeltas(deltas);
+        for (let i = 0; i < merged.length; i += USAGE_CHUNK) {
+          const keys: string[] = [];
+          const args: string[] = [];
+          for (const d of merged.slice(i, i + USAGE_CHUNK)) {
+            keys.push(tagH(d.keyId, d.tag), tagsS(d.keyId));
+            args.push(d.tag, d.day, d.value, String(d.requests), String(d.errors));
+          }
+          await script(INCREMENT_TAGS, keys, args);
+        }
+      },
+      async rangeByTag(keyId, tag, fromDay, toDay): Promise<TagUsageBucket[]> {
+        if (!TAG_NAME.test(tag)) return [];
+        const flat = await call<string[] | Record<string, string>>(['HGETALL', tagH(keyId, tag)]);
+        const entries: Array<[string, string]> = Array.isArray(flat)
+          ? Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!] as [string, string])
+          : Object.entries(flat);
+        const buckets = new Map<string, TagUsageBucket>();
+        for (const [field, count] of entries) {
+          // `<day>|<r or e>|<value>`: the day has a fixed length, so a `|` in the value is harmless.
+          const day = field.slice(0, 10);
+          const kind = field.slice(11, 12);
+          const value = field.slice(13);
+          if (day < fromDay || day > toDay) continue;
+          const slot = `${day}|${value}`;
+          let bucket = buckets.get(slot);
+          if (bucket === undefined) buckets.set(slot, (bucket = { day, value, requests: 0, errors: 0 }));
+          if (kind === 'r') bucket.requests = Number(count);
+          else if (kind === 'e') bucket.errors = Number(count);
+        }
+        return sortTagBuckets([...buckets.values()]);
+      },
       async forget(keyId) {
-        await call(['DEL', daysH(keyId), totH(keyId)]);
+        await script(FORGET_USAGE, [daysH(keyId), totH(keyId), tagsS(keyId)], [`${p}usage:${seg(keyId)}:tag:`]);
+      },
+    },
+    tenants: {
+      async get(tenantId) {
+        if (typeof tenantId !== 'string') return undefined;
+        const settings = parseJson<TenantSettings>(await call(['GET', tenantSet(tenantId)]));
+        return settings?.tenantId === tenantId ? settings : undefined;
+      },
+      async put(settings) {
+        assertTenantSettings(settings);
+        await call(['SET', tenantSet(settings.tenantId), JSON.stringify(settings)]);
       },
     },
     identities: {

@@ -15,7 +15,7 @@ import type { ApiKey } from '../key-view.js';
 import type { KeyManager } from '../manager.js';
 import type { Actor, Logger } from '../manager-types.js';
 import { createMemoryStorage } from '../stores/memory-storage.js';
-import type { AuditEvent, KeygateStorage, KeyRecord, UsageDelta } from '../types.js';
+import type { AuditEvent, KeygateStorage, KeyRecord, TagUsageDelta, UsageDelta } from '../types.js';
 
 /** The contract's base path. */
 export const BASE = '/api/v1/platform/api-keys';
@@ -51,6 +51,7 @@ export function dumpableStorage(): DumpableStorage {
   const records = new Map<string, KeyRecord>();
   const events: AuditEvent[] = [];
   const deltas: UsageDelta[] = [];
+  const tagDeltas: TagUsageDelta[] = [];
   return {
     records,
     events,
@@ -75,17 +76,23 @@ export function dumpableStorage(): DumpableStorage {
       query: (query) => inner.audit.query(query),
     },
     identities: inner.identities,
+    tenants: inner.tenants,
     usage: {
       async increment(batch) {
         await inner.usage.increment(batch);
         deltas.push(...structuredClone(batch));
       },
+      async incrementTags(batch) {
+        await inner.usage.incrementTags(batch);
+        tagDeltas.push(...structuredClone(batch));
+      },
+      rangeByTag: (keyId, tag, from, to) => inner.usage.rangeByTag(keyId, tag, from, to),
       range: (keyId, from, to) => inner.usage.range(keyId, from, to),
       summary: (keyId) => inner.usage.summary(keyId),
       forget: (keyId) => inner.usage.forget(keyId),
     },
     snapshot: () => JSON.stringify({ records: [...records.entries()].sort(([a], [b]) => (a < b ? -1 : 1)), events }),
-    dump: () => JSON.stringify({ records: [...records.values()], events, deltas }),
+    dump: () => JSON.stringify({ records: [...records.values()], events, deltas, tagDeltas }),
   };
 }
 

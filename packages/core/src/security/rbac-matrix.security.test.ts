@@ -10,7 +10,7 @@ import { KeyManager } from '../manager.js';
 import { BASE, call, dumpableStorage, listen, nodeApp, type DumpableStorage, type LoopbackServer } from './harness.js';
 
 type Caller = 'super_admin' | 'admin' | 'developer' | 'viewer' | 'unknown role' | 'no role' | 'no actor' | 'other tenant admin' | 'API key keys:read' | 'API key keys:*';
-type Route = 'meta' | 'openapi' | 'create' | 'list' | 'get' | 'update' | 'regenerate' | 'revoke' | 'reveal' | 'delete' | 'usage' | 'audit' | 'key audit' | 'whoami' | 'identities' | 'create identity' | 'get identity' | 'update identity' | 'delete identity';
+type Route = 'meta' | 'openapi' | 'create' | 'list' | 'get' | 'update' | 'regenerate' | 'revoke' | 'reveal' | 'delete' | 'usage' | 'audit' | 'key audit' | 'whoami' | 'identities' | 'create identity' | 'get identity' | 'update identity' | 'delete identity' | 'get policy' | 'update policy';
 
 const ROUTES: Record<Route, { method: string; path: (id: string) => string; body?: unknown }> = {
   meta: { method: 'GET', path: () => '/meta' },
@@ -43,6 +43,9 @@ const ROUTES: Record<Route, { method: string; path: (id: string) => string; body
   'get identity': { method: 'GET', path: (id) => `/identities/${id}` },
   'update identity': { method: 'PATCH', path: (id) => `/identities/${id}`, body: { metadata: {} } },
   'delete identity': { method: 'DELETE', path: (id) => `/identities/${id}` },
+  'get policy': { method: 'GET', path: () => '/policy' },
+  // Changes nothing that the other cells depend on.
+  'update policy': { method: 'PUT', path: () => '/policy', body: { requireExpiry: false } },
 };
 
 /**
@@ -71,6 +74,8 @@ export const RBAC_MATRIX: Record<Route, Record<Caller, number>> = {
   'get identity':    { super_admin: 404, admin: 404, developer: 404, viewer: 404, 'unknown role': 403, 'no role': 403, 'no actor': 401, 'other tenant admin': 404, 'API key keys:read': 404, 'API key keys:*': 404 },
   'update identity': { super_admin: 404, admin: 404, developer: 403, viewer: 403, 'unknown role': 403, 'no role': 403, 'no actor': 401, 'other tenant admin': 404, 'API key keys:read': 403, 'API key keys:*': 404 },
   'delete identity': { super_admin: 404, admin: 404, developer: 403, viewer: 403, 'unknown role': 403, 'no role': 403, 'no actor': 401, 'other tenant admin': 404, 'API key keys:read': 403, 'API key keys:*': 404 },
+  'get policy':      { super_admin: 200, admin: 200, developer: 200, viewer: 200, 'unknown role': 403, 'no role': 403, 'no actor': 401, 'other tenant admin': 200, 'API key keys:read': 200, 'API key keys:*': 200 },
+  'update policy':   { super_admin: 200, admin: 200, developer: 403, viewer: 403, 'unknown role': 403, 'no role': 403, 'no actor': 401, 'other tenant admin': 200, 'API key keys:read': 403, 'API key keys:*': 403 },
 };
 
 const CALLERS = Object.keys(RBAC_MATRIX.meta) as Caller[];

@@ -11,6 +11,8 @@
  * | `<ns>:audit:<tenantId>:<eventId>`| one {@link AuditEvent}                  |
  * | `<ns>:usage:<keyId>:<YYYY-MM-DD>`| one day's {@link UsageBucket}           |
  * | `<ns>:usage:<keyId>`             | the key's {@link UsageSummary}          |
+ * | `<ns>:usagetag:<keyId>:<tag>:<YYYY-MM-DD>` | that day's `[value, requests, errors]` triples |
+ * | `<ns>:tenantsettings:<tenantId>` | the tenant's {@link TenantSettings}     |
  *
  * Every write touches its own entries only, never a shared index record, so
  * several processes sharing one backend never lose each other's keys or
@@ -34,6 +36,9 @@ import type {
   KeyRecord,
   KeygateStorage,
   Page,
+  TagUsageBucket,
+  TagUsageDelta,
+  TenantSettings,
   UsageBucket,
   UsageDelta,
   UsageSummary,
@@ -41,6 +46,7 @@ import type {
 import { paginate, sortNewestFirst } from './cursor.js';
 import { assertIdentityRecord, identityPosition } from './identity-records.js';
 import { assertUsageDeltas, eventPosition, keyPosition, mergeUsageDeltas } from './memory-storage.js';
+import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets, TAG_NAME } from './tag-usage.js';
 
 /** Options of {@link createKeyvStorage}. Pass `store` or `keyv`, not both. */
 export interface KeyvStorageOptions {
@@ -89,6 +95,10 @@ const identityEntry = (id: string) => `identity:${segment(id)}`;
 const identityExternalEntry = (tenantId: string, externalId: string) => `identityx:${segment(tenantId)}:${segment(externalId)}`;
 const identityTenantPrefix = (tenantId: string) => `tidentity:${segment(tenantId)}:`;
 const dayPrefix = (keyId: string) => `usage:${segment(keyId)}:`;
+const tagKeyPrefix = (keyId: string) => `usagetag:${segment(keyId)}:`;
+// Tag names are `[a-z0-9_]` only, so they need no escaping and cannot contain `:`.
+const tagPrefix = (keyId: string, tag: string) => `${tagKeyPrefix(keyId)}${tag}:`;
+const tenantSettingsEntry = (tenantId: string) => `tenantsettings:${segment(tenantId)}`;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -397,11 +407,63 @@ export function createKeyvStorage(options: KeyvStorageOptions = {}): KeygateStor
         if (typeof totals.lastUsedAt === 'number') summary.lastUsedAt = totals.lastUsedAt;
         return summary;
       },
+      async incrementTags(deltas: TagUsageDelta[]): Promise<void> {
+        assertTagUsageDeltas(deltas);
+        const byKey = new Map<string, TagUsageDelta[]>();
+        for (const d of mergeTagUsageDeltas(deltas)) {
+          const list = byKey.get(d.keyId);
+          if (list === undefined) byKey.set(d.keyId, [d]);
+          else list.push(d);
+        }
+        const runs = [...byKey].map(([keyId, keyDeltas]) =>
+          serialise(keyId, async () => {
+            for (const d of keyDeltas) {
+              const entry = `${tagPrefix(d.keyId, d.tag)}${d.day}`;
+              const stored = await read<unknown>(entry);
+              const triples: Array<[string, number, number]> = Array.isArray(stored) ? (stored as Array<[string, number, number]>) : [];
+              const hit = triples.find((t) => Array.isArray(t) && t[0] === d.value);
+              if (hit === undefined) triples.push([d.value, d.requests, d.errors]);
+              else {
+                hit[1] = (Number(hit[1]) || 0) + d.requests;
+                hit[2] = (Number(hit[2]) || 0) + d.errors;
+              }
+              await write(entry, triples);
+            }
+          }),
+        );
+        const outcomes = await Promise.allSettled(runs);
+        const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+      },
+      async rangeByTag(keyId: string, tag: string, fromDay: string, toDay: string): Promise<TagUsageBucket[]> {
+        if (!TAG_NAME.test(tag)) return [];
+        const out: TagUsageBucket[] = [];
+        for (const [day, value] of await scan(tagPrefix(keyId, tag))) {
+          if (!Array.isArray(value) || day < fromDay || day > toDay) continue;
+          for (const t of value) {
+            if (!Array.isArray(t) || typeof t[0] !== 'string') continue;
+            out.push({ day, value: t[0], requests: Number(t[1]) || 0, errors: Number(t[2]) || 0 });
+          }
+        }
+        return sortTagBuckets(out);
+      },
       forget(keyId: string): Promise<void> {
         return serialise(keyId, async () => {
           for (const [day] of await scan(dayPrefix(keyId))) await remove(`${dayPrefix(keyId)}${day}`);
+          for (const [rest] of await scan(tagKeyPrefix(keyId))) await remove(`${tagKeyPrefix(keyId)}${rest}`);
           await remove(totalsEntry(keyId));
         });
+      },
+    },
+    tenants: {
+      async get(tenantId: string): Promise<TenantSettings | undefined> {
+        if (typeof tenantId !== 'string') return undefined;
+        const settings = await read<TenantSettings>(tenantSettingsEntry(tenantId));
+        return isObject(settings) && settings.tenantId === tenantId ? settings : undefined;
+      },
+      async put(settings: TenantSettings): Promise<void> {
+        assertTenantSettings(settings);
+        await write(tenantSettingsEntry(settings.tenantId), settings);
       },
     },
     identities: {

@@ -17,12 +17,16 @@ import type {
   KeyRecord,
   KeygateStorage,
   Page,
+  TagUsageBucket,
+  TagUsageDelta,
+  TenantSettings,
   UsageBucket,
   UsageDelta,
   UsageSummary,
 } from '../types.js';
 import { paginate, sortNewestFirst, type CursorPosition } from './cursor.js';
 import { assertIdentityRecord, identityPosition } from './identity-records.js';
+import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets } from './tag-usage.js';
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
@@ -94,6 +98,9 @@ export function createMemoryStorage(): KeygateStorage {
   const auditByTenant = new Map<string, Map<string, AuditEvent>>();
   const usage = new Map<string, KeyUsage>();
   const identities = new Map<string, IdentityRecord>();
+  // keyId → tag → JSON of [day, value] → bucket.
+  const tagUsage = new Map<string, Map<string, Map<string, TagUsageBucket>>>();
+  const tenants = new Map<string, TenantSettings>();
   // JSON of [tenantId, externalId] → identity id: unambiguous whatever the ids contain.
   const identityByExternal = new Map<string, string>();
   const externalSlot = (tenantId: string, externalId: string) => JSON.stringify([tenantId, externalId]);
@@ -185,8 +192,42 @@ export function createMemoryStorage(): KeygateStorage {
         const totals = usage.get(keyId)?.totals;
         return totals === undefined ? { requests: 0, errors: 0 } : { ...totals };
       },
+      incrementTags(deltas: TagUsageDelta[]): void {
+        assertTagUsageDeltas(deltas);
+        for (const d of mergeTagUsageDeltas(deltas)) {
+          let byTag = tagUsage.get(d.keyId);
+          if (byTag === undefined) tagUsage.set(d.keyId, (byTag = new Map()));
+          let buckets = byTag.get(d.tag);
+          if (buckets === undefined) byTag.set(d.tag, (buckets = new Map()));
+          const slot = JSON.stringify([d.day, d.value]);
+          const bucket = buckets.get(slot);
+          if (bucket === undefined) buckets.set(slot, { day: d.day, value: d.value, requests: d.requests, errors: d.errors });
+          else {
+            bucket.requests += d.requests;
+            bucket.errors += d.errors;
+          }
+        }
+      },
+      rangeByTag(keyId: string, tag: string, fromDay: string, toDay: string): TagUsageBucket[] {
+        const out: TagUsageBucket[] = [];
+        for (const bucket of tagUsage.get(keyId)?.get(tag)?.values() ?? []) {
+          if (bucket.day >= fromDay && bucket.day <= toDay) out.push({ ...bucket });
+        }
+        return sortTagBuckets(out);
+      },
       forget(keyId: string): void {
         usage.delete(keyId);
+        tagUsage.delete(keyId);
+      },
+    },
+    tenants: {
+      get(tenantId: string): TenantSettings | undefined {
+        const settings = tenants.get(tenantId);
+        return settings === undefined ? undefined : structuredClone(settings);
+      },
+      put(settings: TenantSettings): void {
+        assertTenantSettings(settings);
+        tenants.set(settings.tenantId, structuredClone(settings));
       },
     },
     identities: {

@@ -36,6 +36,8 @@ export interface ConformanceHostRoute {
    * `{ error: 'boom' }`; `throw`: throw an Error and let the framework answer.
    */
   respond: 'ok' | 'error' | 'throw';
+  /** `tags` option of `requireApiKey`: the usage tags the route's requests are counted under. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** What the suite hands the adapter's factory. */
@@ -79,6 +81,7 @@ export const CONFORMANCE_HOST_ROUTES: readonly ConformanceHostRoute[] = [
   { path: '/host/open', respond: 'ok' },
   { path: '/host/fail', respond: 'error' },
   { path: '/host/throw', respond: 'throw' },
+  { path: '/host/tagged', respond: 'ok', tags: { route: '/host/tagged', region: 'eu' } },
 ];
 
 const BASE = '/api/v1/platform/api-keys';
@@ -109,6 +112,7 @@ function breakableStorage(): KeygateStorage & { broken: boolean } {
     },
     audit: inner.audit,
     identities: inner.identities,
+    tenants: inner.tenants,
     usage: inner.usage,
   });
 }
@@ -396,7 +400,7 @@ export function runHttpConformance(name: string, factory: (setup: HttpConformanc
         expect(reply.status).toBe(200);
         expect(reply.body).toEqual({
           actor: { id: 'u-view', tenantId: 'acme', type: 'user' },
-          permissions: ['keys:read', 'usage:read'],
+          permissions: ['keys:read', 'usage:read', 'policy:read'],
           environments: [
             { name: 'live', prefix: 'sk_live' },
             { name: 'test', prefix: 'sk_test' },
@@ -435,6 +439,8 @@ export function runHttpConformance(name: string, factory: (setup: HttpConformanc
         check('KeyPage', (await client.api('GET', '', { actor: ADMIN })).body);
         check('Meta', (await client.api('GET', '/meta', { actor: ADMIN })).body);
         check('UsageReport', (await client.api('GET', `/${issued.key.id}/usage`, { actor: ADMIN })).body);
+        check('UsageByTag', (await client.api('GET', `/${issued.key.id}/usage?groupBy=route`, { actor: ADMIN })).body);
+        check('TenantPolicy', (await client.api('GET', '/policy', { actor: ADMIN })).body);
         check('AuditPage', (await client.api('GET', '/audit', { actor: ADMIN })).body);
         check('Problem', (await client.api('GET', '/nope/nope/nope', { actor: ADMIN })).body);
         // The request schemas are the ones the handler validates with.
@@ -451,6 +457,65 @@ export function runHttpConformance(name: string, factory: (setup: HttpConformanc
         expectProblem(coll, 405, 'METHOD_NOT_ALLOWED');
         expect(coll.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST']);
         expect(coll.headers.get('cache-control')).toBe('no-store');
+      });
+    });
+
+    describe('tenant policy and usage by tag', () => {
+      const P_ADMIN = 'u-padmin:policyco:admin';
+      const P_VIEWER = 'u-pview:policyco:viewer';
+      const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` });
+
+      it('GET /policy for readers, PUT /policy for admins (403 otherwise, 422 for bad input), enforced on create and update', async () => {
+        const empty = await client.api('GET', '/policy', { actor: P_VIEWER });
+        expect(empty.status, empty.text).toBe(200);
+        expect(empty.body).toEqual({ minLifetime: null, maxLifetime: null, requireExpiry: false, updatedAt: null });
+        expectProblem(await client.api('PUT', '/policy', { actor: P_VIEWER, body: { maxLifetime: '30d' } }), 403, 'FORBIDDEN');
+        expectProblem(await client.api('PUT', '/policy', { actor: P_ADMIN, body: { maxLifetime: 'forever' } }), 422, 'VALIDATION_FAILED');
+        expectProblem(await client.api('PUT', '/policy', { actor: P_ADMIN, body: { minLifetime: '40d', maxLifetime: '30d' } }), 422, 'VALIDATION_FAILED');
+        expectProblem(await client.api('PATCH', '/policy', { actor: P_ADMIN, body: {} }), 405, 'METHOD_NOT_ALLOWED');
+        const set = await client.api('PUT', '/policy', { actor: P_ADMIN, body: { minLifetime: '1h', maxLifetime: '30d' } });
+        expect(set.status, set.text).toBe(200);
+        expect(set.body).toMatchObject({ minLifetime: '1h', maxLifetime: '30d', requireExpiry: true });
+        expect((await client.api('GET', '/policy', { actor: P_VIEWER })).body).toEqual(set.body);
+        expect((await client.api('GET', '/policy', { actor: ADMIN })).body.maxLifetime).toBeNull();
+
+        const defaulted = await client.api('POST', '', { actor: P_ADMIN, body: { name: 'defaulted' } });
+        expect(defaulted.status, defaulted.text).toBe(201);
+        const lifetime = Date.parse(defaulted.body.key.expiresAt) - Date.now();
+        expect(lifetime).toBeGreaterThan(29 * 86_400_000);
+        expect(lifetime).toBeLessThanOrEqual(30 * 86_400_000);
+        const never = await client.api('POST', '', { actor: P_ADMIN, body: { name: 'never', expiresAt: null } });
+        expectProblem(never, 422, 'VALIDATION_FAILED');
+        expect(never.body.errors).toEqual([{ field: '/expiresAt', message: expect.stringContaining('between 1h and 30d') }]);
+        const long = await client.api('POST', '', { actor: P_ADMIN, body: { name: 'long', expiresIn: '31d' } });
+        expectProblem(long, 422, 'VALIDATION_FAILED');
+        expect(long.body.errors[0].field).toBe('/expiresIn');
+        const patched = await client.api('PATCH', `/${defaulted.body.key.id}`, { actor: P_ADMIN, body: { expiresAt: new Date(Date.now() + 60_000).toISOString() } });
+        expectProblem(patched, 422, 'VALIDATION_FAILED');
+        expect(patched.body.errors[0].field).toBe('/expiresAt');
+        const audit = await client.api('GET', '/audit', { actor: P_ADMIN });
+        expect(audit.body.items.map((e: Json) => e.action)).toContain('policy.updated');
+      });
+
+      it('GET /{id}/usage?groupBy=<tag> groups usage by a tag requireApiKey counted requests under', async () => {
+        const { key, secret } = await create({ rateLimit: null });
+        for (let i = 0; i < 2; i++) expect((await client.call('GET', '/host/tagged', { headers: bearer(secret) })).status).toBe(200);
+        expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
+        await eventually(
+          () => client.api('GET', `/${key.id}/usage?groupBy=route`, { actor: VIEWER }),
+          (reply) => {
+            expect(reply.status, reply.text).toBe(200);
+            expect(reply.body.groupBy).toBe('route');
+            expect(reply.body.keyId).toBe(key.id);
+            expect(reply.body.groups.find((g: Json) => g.value === '/host/tagged')).toMatchObject({ requests: 2, errors: 0, days: [{ requests: 2, errors: 0 }] });
+          },
+        );
+        const byRegion = await client.api('GET', `/${key.id}/usage?groupBy=region`, { actor: VIEWER });
+        expect(byRegion.body.groups).toEqual([expect.objectContaining({ value: 'eu', requests: 2 })]);
+        expect(typeof byRegion.body.from).toBe('string');
+        expectProblem(await client.api('GET', `/${key.id}/usage?groupBy=Bad-Tag`, { actor: VIEWER }), 422, 'VALIDATION_FAILED');
+        expectProblem(await client.api('GET', `/${key.id}/usage?groupBy=route`, { actor: OTHER_ADMIN }), 404, 'KEY_NOT_FOUND');
+        expectProblem(await client.api('GET', `/${key.id}/usage?groupBy=route`, { actor: NOBODY }), 403, 'FORBIDDEN');
       });
     });
 
@@ -472,6 +537,15 @@ export function runHttpConformance(name: string, factory: (setup: HttpConformanc
         expect(topped.body.credits.remaining).toBe(1);
         expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
         expectProblem(await client.api('PATCH', `/${key.id}`, { actor: ADMIN, body: { remaining: -1 } }), 422, 'VALIDATION_FAILED');
+      });
+
+      it('answers 429 USAGE_EXCEEDED when the identity\'s credits are spent, and spends none of the key\'s', async () => {
+        const created = await client.api('POST', '/identities', { actor: ADMIN, body: { externalId: `cus_${randomBytes(4).toString('hex')}`, credits: { initial: 1 } } });
+        expect(created.status, created.text).toBe(201);
+        const { key, secret } = await create({ identityId: created.body.id, credits: { initial: 5 }, rateLimit: null });
+        expect((await client.call('GET', '/host/open', { headers: bearer(secret) })).status).toBe(200);
+        expectProblem(await client.call('GET', '/host/open', { headers: bearer(secret) }), 429, 'USAGE_EXCEEDED');
+        expect((await client.api('GET', `/${key.id}`, { actor: ADMIN })).body.credits.remaining).toBe(4);
       });
 
       it('sends Retry-After until the refill when one is scheduled', async () => {

@@ -10,3 +10,4 @@ export * from './rate-limiter-suite.js';
 export * from './http-suite.js';
 export * from './service-env.js';
 export * from './credit-store-suite.js';
+export * from './meter-suite.js';

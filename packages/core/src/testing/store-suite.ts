@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeygateError } from '../errors.js';
-import type { AuditEvent, Awaitable, IdentityRecord, KeyRecord, KeygateStorage, Page, UsageDelta } from '../types.js';
+import type { AuditEvent, Awaitable, IdentityRecord, KeyRecord, KeygateStorage, Page, TagUsageDelta, TenantSettings, UsageDelta } from '../types.js';
 
 /** What a conformance factory returns: the storage under test, and how to dispose of it. */
 export interface StorageUnderTest {
@@ -529,6 +529,98 @@ export function runStorageConformance(name: string, factory: () => Awaitable<Sto
         const a = await storage().identities.insert(makeIdentity(uid('t'), { externalId }));
         const b = await storage().identities.insert(makeIdentity(uid('t'), { externalId }));
         expect(a.id).not.toBe(b.id);
+      });
+    });
+
+    describe('tag usage', () => {
+      const tagDelta = (keyId: string, tag: string, value: string, day: string, requests: number, errors = 0): TagUsageDelta => ({ keyId, tenantId: 't', day, tag, value, requests, errors });
+
+      it('sums per (tag, value, day), within and across batches, ordered by day then value', async () => {
+        const keyId = uid('k');
+        await storage().usage.incrementTags([
+          tagDelta(keyId, 'route', '/weather', '2024-01-02', 2, 1),
+          tagDelta(keyId, 'route', '/weather', '2024-01-02', 3),
+          tagDelta(keyId, 'route', '/alerts', '2024-01-02', 1),
+          tagDelta(keyId, 'route', '/weather', '2024-01-01', 4),
+          tagDelta(keyId, 'region', 'eu', '2024-01-01', 9),
+        ]);
+        await storage().usage.incrementTags([tagDelta(keyId, 'route', '/alerts', '2024-01-02', 1, 1)]);
+        expect(await storage().usage.rangeByTag(keyId, 'route', '2024-01-01', '2024-01-02')).toEqual([
+          { day: '2024-01-01', value: '/weather', requests: 4, errors: 0 },
+          { day: '2024-01-02', value: '/alerts', requests: 2, errors: 1 },
+          { day: '2024-01-02', value: '/weather', requests: 5, errors: 1 },
+        ]);
+        expect(await storage().usage.rangeByTag(keyId, 'route', '2024-01-02', '2024-01-02')).toHaveLength(2);
+        expect(await storage().usage.rangeByTag(keyId, 'region', '2000-01-01', '2100-01-01')).toEqual([{ day: '2024-01-01', value: 'eu', requests: 9, errors: 0 }]);
+        expect(await storage().usage.rangeByTag(keyId, 'plan', '2000-01-01', '2100-01-01')).toEqual([]);
+      });
+
+      it('keeps values with "|", ":" and unicode intact, and keys apart', async () => {
+        const keyId = uid('k');
+        const values = ['a|b', 'x:y', 'ünï|cödé', '2024-01-01'];
+        await storage().usage.incrementTags(values.map((v) => tagDelta(keyId, 'route', v, '2024-03-01', 1)));
+        await storage().usage.incrementTags([tagDelta(`${keyId}:x`, 'route', 'other', '2024-03-01', 1)]);
+        const got = await storage().usage.rangeByTag(keyId, 'route', '2024-03-01', '2024-03-01');
+        expect(got.map((b) => b.value).sort()).toEqual([...values].sort());
+      });
+
+      it('sums 50 concurrent increments exactly', async () => {
+        const keyId = uid('k');
+        await Promise.all(Array.from({ length: 50 }, (_, i) => storage().usage.incrementTags([tagDelta(keyId, 'route', '/r', '2024-05-01', 1, i % 2)])));
+        expect(await storage().usage.rangeByTag(keyId, 'route', '2024-05-01', '2024-05-01')).toEqual([{ day: '2024-05-01', value: '/r', requests: 50, errors: 25 }]);
+      });
+
+      it('rejects a bad tag or value before counting anything', async () => {
+        const keyId = uid('k');
+        for (const bad of [tagDelta(keyId, 'Route', 'x', '2024-01-01', 1), tagDelta(keyId, 'route', '', '2024-01-01', 1), tagDelta(keyId, 'route', 'x'.repeat(65), '2024-01-01', 1), tagDelta(keyId, 'route', 'a\u0000b', '2024-01-01', 1)]) {
+          await expect(Promise.resolve().then(() => storage().usage.incrementTags([tagDelta(keyId, 'route', 'ok', '2024-01-01', 1), bad]))).rejects.toThrow();
+        }
+        expect(await storage().usage.rangeByTag(keyId, 'route', '2000-01-01', '2100-01-01')).toEqual([]);
+      });
+
+      it('forget removes the tag counters too', async () => {
+        const keyId = uid('k');
+        const other = uid('k');
+        await storage().usage.incrementTags([tagDelta(keyId, 'route', '/a', '2024-01-01', 1), tagDelta(keyId, 'region', 'eu', '2024-01-01', 1), tagDelta(other, 'route', '/a', '2024-01-01', 2)]);
+        await storage().usage.forget(keyId);
+        expect(await storage().usage.rangeByTag(keyId, 'route', '2000-01-01', '2100-01-01')).toEqual([]);
+        expect(await storage().usage.rangeByTag(keyId, 'region', '2000-01-01', '2100-01-01')).toEqual([]);
+        expect(await storage().usage.rangeByTag(other, 'route', '2000-01-01', '2100-01-01')).toHaveLength(1);
+      });
+    });
+
+    describe('tenant settings', () => {
+      it('returns undefined for a tenant never set, and round-trips every field', async () => {
+        const tenantId = uid('t');
+        expect(await storage().tenants.get(tenantId)).toBeUndefined();
+        const settings: TenantSettings = { tenantId, minLifetimeMs: 3_600_000, maxLifetimeMs: 90 * 86_400_000, requireExpiry: true, updatedAt: BASE_TIME, updatedBy: 'u1', version: 1 };
+        await storage().tenants.put(settings);
+        expect(await storage().tenants.get(tenantId)).toEqual(settings);
+      });
+
+      it('replaces the whole record, and keeps tenants around ":" apart', async () => {
+        const tenantId = uid('t');
+        await storage().tenants.put({ tenantId, maxLifetimeMs: 1000, updatedAt: BASE_TIME, version: 1 });
+        await storage().tenants.put({ tenantId, requireExpiry: false, updatedAt: BASE_TIME + 1, version: 2 });
+        expect(await storage().tenants.get(tenantId)).toEqual({ tenantId, requireExpiry: false, updatedAt: BASE_TIME + 1, version: 2 });
+        expect(await storage().tenants.get(`${tenantId}:x`)).toBeUndefined();
+        await storage().tenants.put({ tenantId: `${tenantId}:x`, minLifetimeMs: 5, updatedAt: BASE_TIME, version: 1 });
+        expect((await storage().tenants.get(tenantId))?.minLifetimeMs).toBeUndefined();
+      });
+
+      it('does not let callers mutate stored settings through objects passed or returned', async () => {
+        const tenantId = uid('t');
+        const settings: TenantSettings = { tenantId, maxLifetimeMs: 1000, updatedAt: BASE_TIME, version: 1 };
+        await storage().tenants.put(settings);
+        settings.maxLifetimeMs = 1;
+        const got = (await storage().tenants.get(tenantId))!;
+        got.maxLifetimeMs = 2;
+        expect((await storage().tenants.get(tenantId))?.maxLifetimeMs).toBe(1000);
+      });
+
+      it('rejects a malformed record', async () => {
+        await expect(Promise.resolve().then(() => storage().tenants.put({ tenantId: '', updatedAt: BASE_TIME, version: 1 }))).rejects.toThrow();
+        await expect(Promise.resolve().then(() => storage().tenants.put({ tenantId: uid('t'), maxLifetimeMs: -1, updatedAt: BASE_TIME, version: 1 }))).rejects.toThrow();
       });
     });
   });
