@@ -23,6 +23,7 @@ export {
   createIdentityInputSchema,
   updateIdentityInputSchema,
   whoamiInputSchema,
+  updatePolicyInputSchema,
   configSchema,
 } from './schemas.js';
 export { ajv, compileValidator, toFieldIssues } from './validation.js';
@@ -66,6 +67,15 @@ export { createMemoryStorage } from './stores/memory-storage.js';
 export { createKeyvStorage, type KeyvStorageOptions } from './stores/keyv-storage.js';
 export { encodeCursor, decodeCursor, paginate, type CursorPosition } from './stores/cursor.js';
 export { createMemoryEventBus } from './event-bus.js';
+export {
+  TAG_NAME,
+  MAX_TAG_VALUE,
+  isTagValue,
+  assertTagUsageDeltas,
+  mergeTagUsageDeltas,
+  sortTagBuckets,
+  assertTenantSettings,
+} from './stores/tag-usage.js';
 export { createMemoryCreditStore, assertCreditCount, assertCreditPolicy, type MemoryCreditStore } from './memory-credit-store.js';
 export { lastRefillBoundary, nextRefillBoundary, effectiveCredits } from './credit-refill.js';
 export { AuditLog, type AuditHook, type AuditInput } from './audit-log.js';

@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastRefillBoundary, nextRefillBoundary } from '../credit-refill.js';
 import { ConfigError } from '../errors.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runRateLimiterConformance } from '../testing/rate-limiter-suite.js';
@@ -32,6 +33,21 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     limiter: createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix }),
     creditStore: createRedisCreditStore({ client: client as unknown as RedisCommandClient, prefix: `${prefix}cr:` }),
   }));
+
+  it('meters credit refills as the credit store does: due refills applied, next boundary reported', async () => {
+    const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
+    const credits = createRedisCreditStore({ client: client as unknown as RedisCommandClient, prefix: `${prefix}cr:` });
+    for (const refill of [{ interval: 'daily', amount: 7 }, { interval: 'monthly', amount: 7, dayOfMonth: 31 }, { interval: 'monthly', amount: 7, dayOfMonth: 1 }] as const) {
+      const bucket = `refill:${refill.interval}:${'dayOfMonth' in refill ? refill.dayOfMonth : 0}`;
+      await credits.set(bucket, 0);
+      await client.hIncrBy(`${prefix}cr:${bucket}`, 'f', -40 * 86_400_000);
+      const outcome = await limiter.meter({ buckets: [], credits: [{ bucket, cost: 2, policy: { initial: 0, refill } }] }, credits);
+      expect(outcome.allowed).toBe(true);
+      expect(outcome.credits[0]!.remaining).toBe(5);
+      expect(outcome.credits[0]!.refillAt).toBe(nextRefillBoundary(refill, Date.now()));
+      expect((await credits.get(bucket))!.refilledAt).toBe(lastRefillBoundary(refill, Date.now()));
+    }
+  });
 
   it('meters with a credit store on another client only without credits', async () => {
     const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });

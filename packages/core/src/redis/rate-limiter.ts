@@ -104,6 +104,21 @@ local function snap(x)
   if math.abs(x - whole) < 1e-6 then return whole end
   return x
 end
+-- Last and next refill boundaries from one calendar conversion (lastBoundary and nextBoundary would do it twice).
+local function bounds(interval, day)
+  if interval == 'daily' then
+    local d = now - (now % DAY)
+    return d, d + DAY
+  end
+  local y, m = civil(fl(now / DAY))
+  local here = boundary(y, m, day)
+  if here <= now then
+    if m == 12 then return here, boundary(y + 1, 1, day) end
+    return here, boundary(y, m + 1, day)
+  end
+  if m == 1 then return boundary(y - 1, 12, day), here end
+  return boundary(y, m - 1, day), here
+end
 local allowed = 1
 local out = { 0 }
 -- One slot per distinct key (a key listed twice pays twice from one state), in flat arrays: few allocations per call.
@@ -175,6 +190,8 @@ for j = 1, m do
   local interval = ARGV[a + 3]
   local s = cslot[key]
   local remaining
+  local lastB, refillAt = nil, -1
+  if interval ~= '' then lastB, refillAt = bounds(interval, tonumber(ARGV[a + 5])) end
   if s == nil then
     nc = nc + 1
     s = nc
@@ -187,20 +204,15 @@ for j = 1, m do
       remaining = tonumber(ARGV[a + 2])
       refilled = now
     end
-    if interval ~= '' then
-      local b = lastBoundary(now, interval, tonumber(ARGV[a + 5]))
-      if refilled < b then
-        remaining = tonumber(ARGV[a + 4])
-        refilled = b
-      end
+    if lastB ~= nil and refilled < lastB then
+      remaining = tonumber(ARGV[a + 4])
+      refilled = lastB
     end
     crem0[s] = remaining
     cref[s] = refilled
   else
     remaining = crem[s]
   end
-  local refillAt = -1
-  if interval ~= '' then refillAt = nextBoundary(now, interval, tonumber(ARGV[a + 5])) end
   local ok = 0
   if remaining >= cost then
     ok = 1
