@@ -192,8 +192,12 @@ export interface VerifyOptions {
   scopes?: readonly string[];
   /** `all` (default): every scope; `any`: at least one. */
   scopeMode?: 'all' | 'any';
-  /** Client address, as the host's trusted-proxy setting sees it. */
-  ip?: string;
+  /**
+   * Client address, as the host's trusted-proxy setting sees it; or a
+   * function returning it, called only when an allowlist, an audit event or
+   * an observer needs the address (Express's `req.ip` is costly to compute).
+   */
+  ip?: string | (() => string | undefined);
   /** Tokens this call takes from the key's bucket. Default 1. */
   cost?: number;
   /**

@@ -137,6 +137,8 @@ export class KeyManager {
   readonly #secretBox: SecretBox | undefined;
   readonly #jwt: Promise<JwtCodec> | undefined;
   readonly #globalIp: (ip: string | undefined) => boolean;
+  readonly #restrictsIp: boolean;
+  readonly #checkedTags = new WeakMap<object, Array<[string, string]>>();
   readonly #origin = randomUUID();
   readonly #options: KeyManagerOptions;
   /** Whether `rateLimiter.meter` also spends this credit store's credits (one atomic step per verification). */
@@ -183,6 +185,7 @@ export class KeyManager {
       this.#jwt.catch(onError('JWT key import'));
     }
     this.#globalIp = ipMatcherFor(c.allowedIpRange);
+    this.#restrictsIp = c.allowedIpRange.length > 0;
     if (options.eventBus) {
       const bus = options.eventBus;
       this.#unsubscribe = Promise.resolve(bus.subscribe((m) => this.#onInvalidation(m))).catch((error: unknown) => {
@@ -199,16 +202,23 @@ export class KeyManager {
    * stable code. Throws a `KeygateError` only when a backend fails
    * (`STORAGE_UNAVAILABLE`), which is not a verdict on the key.
    */
-  async verify(presented: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+  verify(presented: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    // Not async: returning #verify's promise as is saves the extra promise hops an async wrapper adds.
     const observe = this.#options.hooks?.onVerification;
-    if (observe === undefined) return this.#verify(presented, options);
+    if (observe !== undefined) return this.#observed(presented, options, observe);
+    const result = this.#verify(presented, options);
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  async #observed(presented: string, options: VerifyOptions, observe: (event: VerificationEvent) => void): Promise<VerifyResult> {
     const started = performance.now();
     const result = await this.#verify(presented, options);
     const event: VerificationEvent = { code: result.code, durationMs: performance.now() - started, at: this.#clock.now() };
     const claimed = result.key?.id ?? (typeof presented === 'string' ? claimedKeyId(presented) : undefined);
     if (claimed !== undefined) event.claimedKeyId = claimed;
     if (result.key !== undefined) event.tenantId = result.key.tenantId;
-    if (options.ip !== undefined) event.ip = options.ip;
+    const ip = clientIp(options);
+    if (ip !== undefined) event.ip = ip;
     try {
       observe(event);
     } catch (error) {
@@ -217,46 +227,47 @@ export class KeyManager {
     return result;
   }
 
-  async #verify(presented: string, options: VerifyOptions): Promise<VerifyResult> {
+  /**
+   * Like {@link verify}, but answers synchronously when everything it needs
+   * is in memory (an opaque key in the verified-key cache, in-memory limits),
+   * and with a Promise otherwise. Hot middleware uses it to skip the promise
+   * hops that would cost more than the check itself.
+   */
+  verifyAwaitable(presented: string, options: VerifyOptions = {}): VerifyResult | Promise<VerifyResult> {
+    return this.#options.hooks?.onVerification === undefined ? this.#verify(presented, options) : this.verify(presented, options);
+  }
+
+  #verify(presented: string, options: VerifyOptions): VerifyResult | Promise<VerifyResult> {
     if (!this.config.enabled) return { valid: false, code: 'DISABLED' };
     if (typeof presented !== 'string') return this.#reject('INVALID_FORMAT', undefined, options);
     const now = this.#clock.now();
-
-    let keyId: string;
-    let isJwt = false;
-    if (this.#jwt !== undefined && looksLikeJwt(presented)) {
-      isJwt = true;
-      // A token seen and fully checked before is in the cache under its claimed id; skip the signature check then.
-      const claimed = unverifiedJwtId(presented);
-      if (claimed !== undefined && this.#cache.lookup(claimed, hashForCache(presented)) !== undefined) {
-        keyId = claimed;
-      } else {
-        const outcome = await (await this.#jwt).verify(presented);
-        if (!outcome.ok) return this.#reject(outcome.reason === 'EXPIRED' ? 'EXPIRED' : 'INVALID_FORMAT', undefined, options);
-        keyId = outcome.keyId;
-      }
-    } else {
-      const parsed = parseKey(presented);
-      if (parsed === undefined) return this.#reject('INVALID_FORMAT', undefined, options);
-      keyId = parsed.keyId;
-    }
-
+    if (this.#jwt !== undefined && looksLikeJwt(presented)) return this.#verifyJwt(presented, now, options);
+    const parsed = parseKey(presented);
+    if (parsed === undefined) return this.#reject('INVALID_FORMAT', undefined, options);
     const presentedHash = hashForCache(presented);
-    const hit = this.#cache.lookup(keyId, presentedHash);
-    let record: KeyRecord;
-    let view: ApiKey;
-    let match: SecretMatch;
-    if (hit !== undefined) {
-      record = hit.entry.record;
-      view = hit.entry.view;
-      match = hit.match;
-    } else {
-      const found = await this.#verifySecret(presented, keyId, isJwt, now, options);
-      if ('code' in found) return found;
-      ({ record, match } = found);
-      view = toApiKey(record, now);
-      this.#cache.remember(record, view, presentedHash, match);
-    }
+    const hit = this.#cache.lookup(parsed.keyId, presentedHash);
+    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
+    return this.#verifyCold(presented, parsed.keyId, presentedHash, false, now, options);
+  }
+
+  async #verifyJwt(presented: string, now: number, options: VerifyOptions): Promise<VerifyResult> {
+    const presentedHash = hashForCache(presented);
+    // A token seen and fully checked before is in the cache under its claimed id; skip the signature check then.
+    const claimed = unverifiedJwtId(presented);
+    const hit = claimed === undefined ? undefined : this.#cache.lookup(claimed, presentedHash);
+    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
+    const outcome = await (await this.#jwt!).verify(presented);
+    if (!outcome.ok) return this.#reject(outcome.reason === 'EXPIRED' ? 'EXPIRED' : 'INVALID_FORMAT', undefined, options);
+    return this.#verifyCold(presented, outcome.keyId, presentedHash, true, now, options);
+  }
+
+  /** The store read and hash check of a key not in the cache, then the same state checks. */
+  async #verifyCold(presented: string, keyId: string, presentedHash: string, isJwt: boolean, now: number, options: VerifyOptions): Promise<VerifyResult> {
+    const found = await this.#verifySecret(presented, keyId, isJwt, now, options);
+    if ('code' in found) return found;
+    const { record, match } = found;
+    const view = toApiKey(record, now);
+    this.#cache.remember(record, view, presentedHash, match);
     return this.#checkState(record, view, match, now, options);
   }
 
@@ -271,7 +282,13 @@ export class KeyManager {
   }
 
   #recordTags(keyId: string, tenantId: string, tags: Readonly<Record<string, string>>, isError: boolean, now: number): void {
-    const valid = this.#validTags(tags);
+    // Middleware passes the same frozen tags object for every request of a route: check it once.
+    const cacheable = tags !== null && typeof tags === 'object' && Object.isFrozen(tags);
+    let valid = cacheable ? this.#checkedTags.get(tags) : undefined;
+    if (valid === undefined) {
+      valid = this.#validTags(tags);
+      if (cacheable) this.#checkedTags.set(tags, valid);
+    }
     if (valid.length > 0) this.#usage.recordTags(keyId, tenantId, valid, isError, now);
   }
 
@@ -346,8 +363,11 @@ export class KeyManager {
     if (record.revokedAt !== null) return this.#reject('REVOKED', record, options, {}, view);
     if (!record.enabled) return this.#reject('DISABLED', record, options, {}, view);
     if (record.expiresAt !== null && now >= record.expiresAt) return this.#reject('EXPIRED', record, options, {}, view);
-    if (!this.#globalIp(options.ip) || (record.ipAllowlist.length > 0 && !ipMatcherFor(record.ipAllowlist)(options.ip))) {
-      return this.#reject('IP_NOT_ALLOWED', record, options, {}, view);
+    if (this.#restrictsIp || record.ipAllowlist.length > 0) {
+      const ip = clientIp(options);
+      if (!this.#globalIp(ip) || (record.ipAllowlist.length > 0 && !ipMatcherFor(record.ipAllowlist)(ip))) {
+        return this.#reject('IP_NOT_ALLOWED', record, options, {}, view);
+      }
     }
     const required = options.scopes;
     if (required !== undefined && required.length > 0 && !hasScopes(record.scopes, required, options.scopeMode ?? 'all')) {
@@ -544,7 +564,8 @@ export class KeyManager {
 
   #verificationEvent(action: AuditEvent['action'], outcome: VerifyCode, record: KeyRecord, options: VerifyOptions): AuditInput {
     const event: AuditInput = { action, tenantId: record.tenantId, keyId: record.id, outcome };
-    if (options.ip !== undefined) event.ip = options.ip;
+    const ip = clientIp(options);
+    if (ip !== undefined) event.ip = ip;
     if (options.userAgent !== undefined) event.userAgent = options.userAgent;
     if (options.requestId !== undefined) event.requestId = options.requestId;
     return event;
@@ -1560,4 +1581,9 @@ function unverifiedJwtId(token: string): string | undefined {
 /** The key id a presented key or JWT claims, unverified; for observers only. */
 function claimedKeyId(presented: string): string | undefined {
   return looksLikeJwt(presented) ? unverifiedJwtId(presented) : parseKey(presented)?.keyId;
+}
+
+/** The client address of a verification, computing it only now if the caller gave a function. */
+function clientIp(options: VerifyOptions): string | undefined {
+  return typeof options.ip === 'function' ? options.ip() : options.ip;
 }

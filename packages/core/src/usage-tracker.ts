@@ -51,7 +51,8 @@ export class UsageTracker {
   recordTags(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, isError: boolean, now: number): void {
     const day = this.#dayOf(now);
     for (const [tag, value] of tags) {
-      const slot = JSON.stringify([keyId, tag, value, day]);
+      // Tag names and values hold no control characters, so NUL separates the parts unambiguously.
+      const slot = `${keyId}\u0000${tag}\u0000${value}\u0000${day}`;
       let delta = this.#tagged.get(slot);
       if (delta === undefined) {
         delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };

@@ -12,7 +12,7 @@ import {
   createAuthenticator,
   createManagementHandler,
   credentialHeaders,
-  finishOnResponse,
+  guardNodeRequest,
   type GetActor,
   type KeyManager,
   type ManagementOptions,
@@ -76,12 +76,6 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   const auth = createAuthenticator(manager, options);
   return (req, res, next) => {
     // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
-    auth({ headers: credentialHeaders(req), ip: req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }).then((outcome) => {
-      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-      for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
-      req.apiKey = outcome.key;
-      finishOnResponse(res, outcome.finish);
-      next();
-    }, next);
+    guardNodeRequest(auth, { headers: credentialHeaders(req), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next);
   };
 }

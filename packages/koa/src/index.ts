@@ -79,7 +79,9 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   return async (ctx, next) => {
     // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    const outcome = await auth({ headers: credentialHeaders(ctx.req), ip: ctx.ip, path: ctx.path, ...(typeof matched === 'string' ? { route: matched } : {}) });
+    const pending = auth({ headers: credentialHeaders(ctx.req), ip: () => ctx.ip, path: ctx.path, ...(typeof matched === 'string' ? { route: matched } : {}) });
+    // A cached key is answered synchronously; awaiting only real promises saves a hop per request.
+    const outcome = pending instanceof Promise ? await pending : pending;
     if (!outcome.ok) return send(ctx, outcome.response);
     ctx.set(outcome.headers);
     ctx.state.apiKey = outcome.key;

@@ -34,8 +34,12 @@ export function userAgentOf(headers: HttpHeaders): string | undefined {
   return ua === undefined ? undefined : ua.length > 512 ? ua.slice(0, 512) : ua;
 }
 
-/** A function that authenticates requests with fixed options. */
-export type Authenticator = (request: AuthRequest) => Promise<AuthOutcome>;
+/**
+ * A function that authenticates requests with fixed options. It answers
+ * synchronously when the verification needed no I/O (a cached key, in-memory
+ * limits), so middleware can go on without a promise hop.
+ */
+export type Authenticator = (request: AuthRequest) => AuthOutcome | Promise<AuthOutcome>;
 
 /**
  * Builds an {@link Authenticator}: the options are checked and prepared once,
@@ -89,7 +93,8 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     response: problem(code, { instance: request.path, headers, ...extras }),
   });
 
-  return async function authenticateRequest(request: AuthRequest): Promise<AuthOutcome> {
+  // Not async: each promise hop costs more than the check itself, so a cached key is answered synchronously.
+  return function authenticateRequest(request: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
     const presented = presentedKey(request.headers, header);
     if (presented.kind === 'none') {
       // RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -102,21 +107,37 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
         detail: `Send one key, either as Bearer token or in the ${header} header`,
       });
     }
-    const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer', requestId: requestIdOf(request.headers) };
+    const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer' };
+    // The caller's request id goes into verification audit events; none is made up per request on this hot path.
+    const requestId = headerValue(request.headers, 'x-request-id');
+    if (requestId !== undefined && REQUEST_ID.test(requestId)) verifyOptions.requestId = requestId;
     if (limits !== undefined) verifyOptions.limits = limits;
     if (creditCost !== undefined) verifyOptions.creditCost = creditCost;
     if (request.ip !== undefined) verifyOptions.ip = request.ip;
     const userAgent = userAgentOf(request.headers);
     if (userAgent !== undefined) verifyOptions.userAgent = userAgent;
 
-    let result: VerifyResult;
+    let verified: VerifyResult | Promise<VerifyResult>;
     try {
-      result = await manager.verify(presented.key, verifyOptions);
+      verified = manager.verifyAwaitable(presented.key, verifyOptions);
     } catch (error) {
-      const code = error instanceof KeygateError && error.code === 'RATE_LIMITER_UNAVAILABLE' ? 'RATE_LIMITER_UNAVAILABLE' : 'STORAGE_UNAVAILABLE';
-      return { ok: false, response: problem(code, { instance: request.path, headers: { 'retry-after': '5' } }) };
+      return unavailable(error, request);
     }
+    return verified instanceof Promise
+      ? verified.then(
+          (result) => outcomeOf(result, request),
+          (error: unknown) => unavailable(error, request),
+        )
+      : outcomeOf(verified, request);
+  };
 
+  /** A backend failed: 503, never details. */
+  function unavailable(error: unknown, request: AuthRequest): AuthOutcome {
+    const code = error instanceof KeygateError && error.code === 'RATE_LIMITER_UNAVAILABLE' ? 'RATE_LIMITER_UNAVAILABLE' : 'STORAGE_UNAVAILABLE';
+    return { ok: false, response: problem(code, { instance: request.path, headers: { 'retry-after': '5' } }) };
+  }
+
+  function outcomeOf(result: VerifyResult, request: AuthRequest): AuthOutcome {
     const key = result.key;
     const headers = result.rateLimit !== undefined && result.rateLimitPolicy !== undefined ? rateLimitHeaders(result.rateLimit, result.rateLimitPolicy, Date.now()) : {};
     const requestTags = tagsFor(request);
@@ -136,7 +157,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     // The secret matched but the request is refused: that is the key's traffic, and an error.
     if (key !== undefined) manager.recordRequest(key, true, requestTags);
     return refusal(result, request, headers);
-  };
+  }
 
   function refusal(result: VerifyResult, request: AuthRequest, headers: Record<string, string>): AuthOutcome {
     const held = result.key !== undefined;
@@ -183,6 +204,6 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
 
 /** Authenticates one request; see {@link createAuthenticator} (prefer it on hot paths). */
 export function authenticate(manager: KeyManager, request: AuthRequest, options: AuthenticateOptions = {}): Promise<AuthOutcome> {
-  return createAuthenticator(manager, options)(request);
+  return Promise.resolve(createAuthenticator(manager, options)(request));
 }
 

@@ -39,6 +39,7 @@ export {
   nodeRequestBody,
   writeNodeResponse,
   finishOnResponse,
+  guardNodeRequest,
   splitUrl,
   pathOf,
   type GetIp,

@@ -10,13 +10,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiKey } from '../key-view.js';
 import type { KeyManager } from '../manager.js';
-import { createAuthenticator } from './authenticate.js';
+import { type Authenticator, createAuthenticator } from './authenticate.js';
 import { credentialHeaders } from './credentials.js';
 import { streamReader } from './body.js';
 import { createManagementHandler } from './management.js';
 import { problem } from './problem.js';
 import { stripBase } from './routes.js';
-import type { AuthenticateOptions, HttpBody, HttpResponse, ManagementOptions } from './types.js';
+import type { AuthenticateOptions, AuthOutcome, AuthRequest, HttpBody, HttpResponse, ManagementOptions } from './types.js';
 
 /** Where the client address comes from. Default: the socket's peer. keygate never reads X-Forwarded-For itself. */
 export type GetIp = (req: IncomingMessage) => string | undefined;
@@ -61,10 +61,8 @@ export function writeNodeResponse(res: ServerResponse, response: HttpResponse): 
  * it was sent, an error when the connection closed first.
  */
 export function finishOnResponse(res: ServerResponse, finish: (status: number) => void): void {
-  res.once('finish', () => finish(res.statusCode));
-  res.once('close', () => {
-    if (!res.writableFinished) finish(500);
-  });
+  // A response always emits 'close', after 'finish' when it completed: one listener covers both outcomes.
+  res.on('close', () => finish(res.writableFinished ? res.statusCode : 500));
 }
 
 /** Options of {@link createNodeHandler}. */
@@ -114,13 +112,35 @@ export function createNodeGuard(
 ): (req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void) => void {
   const auth = createAuthenticator(manager, options);
   const getIp = options.getIp ?? socketIp;
-  return (req, res, next) => {
-    auth({ headers: credentialHeaders(req), ip: getIp(req), path: pathOf(req.url) }).then((outcome) => {
-      if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-      for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
-      req.apiKey = outcome.key;
-      finishOnResponse(res, outcome.finish);
-      next();
-    }, next);
+  return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req), ip: () => getIp(req), path: pathOf(req.url) }, req, res, next);
+}
+
+/**
+ * Authenticates a node request and applies the outcome: answers the refusal,
+ * or sets `req.apiKey` and the rate-limit headers, counts the request when
+ * the response finishes, and calls `next()` — synchronously when the
+ * authenticator could answer without I/O. Shared by the node and Express guards.
+ */
+export function guardNodeRequest(
+  auth: Authenticator,
+  request: AuthRequest,
+  req: IncomingMessage & { apiKey?: ApiKey },
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+): void {
+  const apply = (outcome: AuthOutcome): void => {
+    if (!outcome.ok) return writeNodeResponse(res, outcome.response);
+    for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
+    req.apiKey = outcome.key;
+    finishOnResponse(res, outcome.finish);
+    next();
   };
+  let outcome: AuthOutcome | Promise<AuthOutcome>;
+  try {
+    outcome = auth(request);
+  } catch (error) {
+    return next(error);
+  }
+  if (outcome instanceof Promise) outcome.then(apply, next);
+  else apply(outcome);
 }

@@ -109,7 +109,8 @@ export interface AuthenticateOptions {
 /** The parts of a request {@link authenticate} reads. */
 export interface AuthRequest {
   headers: HttpHeaders;
-  ip?: string;
+  /** The client address, or a function computing it on demand (see `VerifyOptions.ip`). */
+  ip?: string | (() => string | undefined);
   /** For the problem's `instance`. */
   path?: string;
   /**
