@@ -20,7 +20,12 @@ afterEach(async () => {
   while (closers.length) await closers.pop()!();
 });
 
-async function stack(alertRules: object) {
+/**
+ * The whole stack on loopback. `trustProxy` is Express's `trust proxy`
+ * setting: with `'loopback'` the client address is taken from
+ * X-Forwarded-For, as behind a reverse proxy on the same host.
+ */
+async function stack(alertRules: object, { trustProxy }: { trustProxy?: string } = {}) {
   const receiver = await startWebhookReceiver(webhookSecret);
   const smtp = await startSmtpServer();
   closers.push(receiver.close, smtp.close);
@@ -36,10 +41,20 @@ async function stack(alertRules: object) {
   monitor.attach(manager);
   closers.push(() => manager.close(), () => monitor.close());
 
-  const actors: Record<string, Actor> = { admin, reader: { id: 'u2', tenantId: 'acme', permissions: ['usage:read'] } };
+  const actors: Record<string, Actor> = {
+    admin,
+    reader: { id: 'u2', tenantId: 'acme', permissions: ['usage:read'] },
+    ops: { id: 'ops', tenantId: '_system', role: 'admin' },
+  };
   const app = express();
-  app.get('/api/orders', requireApiKey(manager), (_req, res) => {
-    res.json({ orders: [] });
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  // `?fail=1` makes the host itself fail after a successful verification: the middleware counts the request as an error.
+  app.get('/api/orders', requireApiKey(manager), (req, res) => {
+    if (req.query['fail'] === '1') res.status(500).json({ error: 'database down' });
+    else res.json({ orders: [] });
+  });
+  app.get('/api/orders/export', requireApiKey(manager, { scopes: ['orders:export'] }), (_req, res) => {
+    res.json({ export: [] });
   });
   app.use(
     keygateRouter(manager, {
@@ -56,7 +71,22 @@ async function stack(alertRules: object) {
   return { receiver, smtp, monitor, manager, base };
 }
 
-const call = (base: string, path: string, headers: Record<string, string> = {}) => fetch(base + path, { headers });
+const call = (base: string, path: string, headers: Record<string, string> = {}, method = 'GET') => fetch(base + path, { method, headers });
+const mgmt = '/api/v1/platform/api-keys';
+
+/** The tenant's audit log over HTTP (`GET <base>/audit`), as the actor named by `x-user` sees it. */
+async function auditOverHttp(base: string, user = 'admin', keyId?: string) {
+  const res = await call(base, `${mgmt}/audit${keyId === undefined ? '' : `?keyId=${keyId}`}`, { 'x-user': user });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: Array<Record<string, unknown>> }).items;
+}
+
+/** The one `alert.raised` audit event with the id of the delivered alert. */
+async function auditedAlert(base: string, alertId: unknown, user = 'admin') {
+  const raised = (await auditOverHttp(base, user)).filter((e) => e.action === 'alert.raised');
+  expect(raised.map((e) => e.id)).toContain(alertId);
+  return raised.find((e) => e.id === alertId)!;
+}
 
 describe('alerts from real HTTP traffic through requireApiKey', () => {
   it('a burst of failed authentications from one client raises auth_failure_burst_ip: signed webhook and email', async () => {
@@ -72,6 +102,9 @@ describe('alerts from real HTTP traffic through requireApiKey', () => {
     const [mail] = await s.smtp.waitFor(1);
     expect(mail!.to).toEqual(['oncall@example.test']);
     expect(mail!.subject).toContain('Burst of failed authentications');
+    // No tenant owns an IP burst: it is audited under the system tenant, readable by its operators only.
+    expect(await auditedAlert(s.base, hook!.json.id, 'ops')).toMatchObject({ tenantId: '_system', outcome: 'auth_failure_burst_ip' });
+    expect((await auditOverHttp(s.base)).some((e) => e.action === 'alert.raised')).toBe(false);
   });
 
   it('guessing the secret of one key raises auth_failure_burst_key for its tenant', async () => {
@@ -86,6 +119,7 @@ describe('alerts from real HTTP traffic through requireApiKey', () => {
     const [mail] = await s.smtp.waitFor(1);
     expect(mail!.raw).toContain(key.id);
     expect(mail!.raw).not.toContain(secret);
+    expect(await auditedAlert(s.base, hook!.json.id)).toMatchObject({ tenantId: 'acme', keyId: key.id, outcome: 'auth_failure_burst_key' });
   });
 
   it('repeated 429s for one key raise rate_limit_violations', async () => {
@@ -99,6 +133,110 @@ describe('alerts from real HTTP traffic through requireApiKey', () => {
     expect(hook!.json).toMatchObject({ tenantId: 'acme', keyId: key.id, data: { rule: 'rate_limit_violations', details: { count: 3 } } });
     await s.smtp.waitFor(1);
     expect(s.receiver.calls).toHaveLength(1);
+    expect(await auditedAlert(s.base, hook!.json.id)).toMatchObject({ keyId: key.id, outcome: 'rate_limit_violations' });
+  });
+
+  it('a key whose requests start failing raises error_rate_spike; host 500s count as usage errors, not towards the rule', async () => {
+    const s = await stack({ errorRateSpike: { minRequests: 6, threshold: 0.5 } });
+    const { key, secret } = await s.manager.create(admin, { name: 'svc', scopes: ['orders:read'], rateLimit: null });
+    const auth = { authorization: `Bearer ${secret}` };
+    for (let i = 0; i < 3; i++) expect((await call(s.base, '/api/orders', auth)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await call(s.base, '/api/orders?fail=1', auth)).status).toBe(500);
+    // The rule watches verification outcomes (docs/operations.md): the host's own 500s are not the key's failures.
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(0);
+    // Now the key is refused: it lacks orders:export. 5 refusals of 11 verifications stay under 50 %...
+    for (let i = 0; i < 5; i++) expect((await call(s.base, '/api/orders/export', auth)).status).toBe(403);
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(0);
+    // ...the 6th reaches 6 of 12.
+    expect((await call(s.base, '/api/orders/export', auth)).status).toBe(403);
+    const [hook] = await s.receiver.waitFor(1);
+    expect(hook!.signatureValid).toBe(true);
+    expect(hook!.json).toMatchObject({
+      type: 'alert.raised',
+      tenantId: 'acme',
+      keyId: key.id,
+      data: { rule: 'error_rate_spike', severity: 'warning', details: { requests: 12, errors: 6, errorRate: 0.5, lastCode: 'INSUFFICIENT_SCOPE' } },
+    });
+    const [mail] = await s.smtp.waitFor(1);
+    expect(mail!.subject).toContain(`Error rate of API key ${key.id} at 50%`);
+    expect(mail!.raw).not.toContain(secret);
+    expect(await auditedAlert(s.base, hook!.json.id)).toMatchObject({ tenantId: 'acme', keyId: key.id, outcome: 'error_rate_spike' });
+    // The middleware did count every request, the 500s and the refusals as errors, in the key's usage.
+    await s.manager.flush();
+    const view = await call(s.base, `${mgmt}/${key.id}`, { 'x-user': 'admin' });
+    expect(((await view.json()) as { usage: object }).usage).toMatchObject({ requests: 12, errors: 9 });
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(1);
+  });
+
+  it('a key used from a second /24 behind a trusted proxy raises new_ip_range; its first network is the baseline', async () => {
+    const s = await stack({}, { trustProxy: 'loopback' });
+    const { key, secret } = await s.manager.create(admin, { name: 'roaming', rateLimit: null });
+    const from = (xff: string) => call(s.base, '/api/orders', { authorization: `Bearer ${secret}`, 'x-forwarded-for': xff });
+    expect((await from('198.51.100.7')).status).toBe(200); // baseline
+    expect((await from('198.51.100.200')).status).toBe(200); // same /24
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(0);
+    // A client may prepend anything; only the address the trusted proxy saw counts.
+    expect((await from('198.51.100.9, 203.0.113.9')).status).toBe(200);
+    const [hook] = await s.receiver.waitFor(1);
+    expect(hook!.signatureValid).toBe(true);
+    expect(hook!.json).toMatchObject({
+      tenantId: 'acme',
+      keyId: key.id,
+      data: { rule: 'new_ip_range', severity: 'warning', ip: '203.0.113.9', subject: `${key.id}:203.0.113.0/24`, details: { range: '203.0.113.0/24', knownRanges: 1 } },
+    });
+    const [mail] = await s.smtp.waitFor(1);
+    expect(mail!.subject).toContain(`used from a new network 203.0.113.0/24`);
+    expect(mail!.raw).toContain('203.0.113.9');
+    expect(mail!.raw).not.toContain(secret);
+    expect(await auditedAlert(s.base, hook!.json.id)).toMatchObject({ tenantId: 'acme', keyId: key.id, ip: '203.0.113.9', outcome: 'new_ip_range' });
+    // The same network again is not news.
+    expect((await from('203.0.113.77')).status).toBe(200);
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(1);
+  });
+
+  it('without trust proxy, a forged X-Forwarded-For does not move the key to a new network', async () => {
+    const s = await stack({});
+    const { secret } = await s.manager.create(admin, { name: 'direct', rateLimit: null });
+    for (const xff of ['198.51.100.7', '203.0.113.9', '192.0.2.1']) {
+      expect((await call(s.base, '/api/orders', { authorization: `Bearer ${secret}`, 'x-forwarded-for': xff })).status).toBe(200);
+    }
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(0);
+    expect((await auditOverHttp(s.base)).some((e) => e.action === 'alert.raised')).toBe(false);
+  });
+
+  it('presenting a key revoked through the management API raises revoked_key_use, once per cooldown', async () => {
+    const s = await stack({});
+    const { key, secret } = await s.manager.create(admin, { name: 'leaky' });
+    const auth = { authorization: `Bearer ${secret}` };
+    expect((await call(s.base, '/api/orders', auth)).status).toBe(200);
+    const revoked = await call(s.base, `${mgmt}/${key.id}/revoke`, { 'x-user': 'admin' }, 'POST');
+    expect(revoked.status).toBe(200);
+    expect(((await revoked.json()) as { status: string }).status).toBe('revoked');
+    const refused = await call(s.base, '/api/orders', auth);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('revoked');
+    const [hook] = await s.receiver.waitFor(1);
+    expect(hook!.signatureValid).toBe(true);
+    expect(hook!.json).toMatchObject({ type: 'alert.raised', tenantId: 'acme', keyId: key.id, data: { rule: 'revoked_key_use', severity: 'critical' } });
+    expect(String((hook!.json.data as { ip: string }).ip)).toMatch(/127\.0\.0\.1$/);
+    expect(hook!.body).not.toContain(secret);
+    const [mail] = await s.smtp.waitFor(1);
+    expect(mail!.subject).toContain(`Revoked API key ${key.id} was presented`);
+    expect(mail!.raw).not.toContain(secret);
+    const trail = await auditOverHttp(s.base, 'admin', key.id);
+    expect(trail.find((e) => e.action === 'key.revoked')).toMatchObject({ actor: expect.objectContaining({ id: 'u1' }) });
+    expect(await auditedAlert(s.base, hook!.json.id)).toMatchObject({ tenantId: 'acme', keyId: key.id, outcome: 'revoked_key_use', actor: { id: 'keygate:monitor', type: 'system' } });
+    // The same leaked key again within the cooldown: refused, not re-alerted.
+    expect((await call(s.base, '/api/orders', auth)).status).toBe(401);
+    await s.monitor.alerts!.idle();
+    expect(s.receiver.calls).toHaveLength(1);
+    expect(s.smtp.messages).toHaveLength(1);
   });
 });
 
