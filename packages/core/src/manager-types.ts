@@ -301,6 +301,11 @@ export interface KeyManagerOptions {
      * synchronously after the result is known; keep it cheap. Errors are logged.
      */
     onVerification?: (event: VerificationEvent) => void;
+    /**
+     * The host's response status for a request verified with `usage: 'defer'`
+     * (what the HTTP middleware reports), so alerting can see the key's host errors.
+     */
+    onResponse?: (event: ResponseEvent) => void;
   };
 }
 
@@ -314,5 +319,14 @@ export interface VerificationEvent {
   ip?: string;
   /** Wall time of the verification in milliseconds. */
   durationMs: number;
+  at: number;
+}
+
+/** What {@link KeyManagerOptions.hooks.onResponse} receives. */
+export interface ResponseEvent {
+  keyId: string;
+  tenantId: string;
+  /** The host's HTTP status; >= 400 counts as an error in usage. */
+  status: number;
   at: number;
 }

@@ -275,6 +275,22 @@ export class KeyManager {
    * Counts a request made with a key verified with `usage: 'defer'`, once
    * the response status is known. Batched; never blocks.
    */
+  /**
+   * Counts a request whose key verified (`usage: 'defer'`) once the host's
+   * response `status` is known, as an error when >= 400, and tells the
+   * `onResponse` hook. What the HTTP middleware calls when the response ends.
+   */
+  recordResponse(key: Pick<ApiKey, 'id' | 'tenantId'>, status: number, tags?: Readonly<Record<string, string>>): void {
+    this.recordRequest(key, status >= 400, tags);
+    const observe = this.#options.hooks?.onResponse;
+    if (observe === undefined) return;
+    try {
+      observe({ keyId: key.id, tenantId: key.tenantId, status, at: this.#clock.now() });
+    } catch (error) {
+      this.#logger.error('keygate: onResponse hook failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
   recordRequest(key: Pick<ApiKey, 'id' | 'tenantId'>, isError: boolean, tags?: Readonly<Record<string, string>>): void {
     const now = this.#clock.now();
     this.#usage.record(key.id, key.tenantId, isError, now);

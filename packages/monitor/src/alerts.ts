@@ -1,4 +1,4 @@
-import type { AuditEvent, Clock, KeyManager, Logger, Notification, Notifier, VerificationEvent } from '@keygate/core';
+import type { AuditEvent, Clock, KeyManager, Logger, Notification, Notifier, ResponseEvent, VerificationEvent } from '@keygate/core';
 import {
   type AlertRuleName,
   type AlertRulesConfig,
@@ -73,6 +73,8 @@ export interface AlertOptions {
 export interface AlertEngine {
   /** The `onVerification` hook: cheap and synchronous; raising happens in the background. */
   observe(event: VerificationEvent): void;
+  /** The `onResponse` hook: host error statuses count towards a key's error rate. */
+  observeResponse(event: ResponseEvent): void;
   /** Lets alerts be audited and looks up the tenant of a claimed key id. */
   attach(manager: KeyManager): void;
   /** Raises an alert now (cooldown applies); `undefined` when suppressed. For host-defined rules too. */
@@ -205,6 +207,32 @@ export function createAlertEngine(options: AlertOptions = {}): AlertEngine {
     }
   }
 
+  /** Raises `error_rate_spike` when the key's errors in the window reach the threshold. */
+  function checkErrorRate(keyId: string, tenantId: string, requests: number, errors: number, last: string, now: number): void {
+    const r = rules.errorRateSpike!;
+    if (requests < r.minRequests || errors / requests < r.threshold) return;
+    const rate = Math.round((errors / requests) * 100);
+    trigger(
+      {
+        rule: 'error_rate_spike',
+        subject: keyId,
+        keyId,
+        tenantId,
+        title: `Error rate of API key ${keyId} at ${rate}%`,
+        message: `${errors} of the last ${requests} requests with key ${keyId} failed (last: ${last}) within ${Math.round(r.windowMs / 1000)} s.`,
+        details: { requests, errors, errorRate: errors / requests, lastCode: last, windowMs: r.windowMs },
+      },
+      now,
+    );
+  }
+
+  /** A verified request's final status: the host's errors count towards the key's error rate too. */
+  function observeResponse(event: ResponseEvent): void {
+    if (event.status < 400 || keyRequests === undefined || keyErrors === undefined) return;
+    // The request itself was counted when its key verified.
+    checkErrorRate(event.keyId, event.tenantId, keyRequests.count(event.keyId, event.at), keyErrors.add(event.keyId, event.at), `HTTP ${event.status}`, event.at);
+  }
+
   function observe(event: VerificationEvent): void {
     const now = event.at;
     const keyId = event.claimedKeyId;
@@ -220,24 +248,7 @@ export function createAlertEngine(options: AlertOptions = {}): AlertEngine {
     if (matched && keyId !== undefined) {
       const tenantId = event.tenantId!;
       if (keyRequests !== undefined && keyErrors !== undefined) {
-        const requests = keyRequests.add(keyId, now);
-        const errors = keyErrors.add(keyId, now);
-        const r = rules.errorRateSpike!;
-        if (requests >= r.minRequests && errors / requests >= r.threshold) {
-          const rate = Math.round((errors / requests) * 100);
-          trigger(
-            {
-              rule: 'error_rate_spike',
-              subject: keyId,
-              keyId,
-              tenantId,
-              title: `Error rate of API key ${keyId} at ${rate}%`,
-              message: `${errors} of the last ${requests} requests with key ${keyId} failed (last: ${event.code}) within ${Math.round(r.windowMs / 1000)} s.`,
-              details: { requests, errors, errorRate: errors / requests, lastCode: event.code, windowMs: r.windowMs },
-            },
-            now,
-          );
-        }
+        checkErrorRate(keyId, tenantId, keyRequests.add(keyId, now), keyErrors.add(keyId, now), event.code, now);
       }
       if (event.code === 'RATE_LIMITED' && keyLimited !== undefined) {
         const r = rules.rateLimitViolations!;
@@ -314,6 +325,7 @@ export function createAlertEngine(options: AlertOptions = {}): AlertEngine {
   return {
     rules,
     observe,
+    observeResponse,
     attach(m) {
       manager = m;
     },

@@ -1,4 +1,4 @@
-import type { AuditEvent, Awaitable, Clock, KeyManager, Logger, Notification, Notifier, VerificationEvent } from '@keygate/core';
+import type { AuditEvent, Awaitable, Clock, KeyManager, Logger, Notification, Notifier, ResponseEvent, VerificationEvent } from '@keygate/core';
 import { type AlertEngine, type AlertOptions, createAlertEngine } from './alerts.js';
 import { createAutoRotation, type AutoRotationResult } from './auto-rotation.js';
 import { type ClaimStore, createMemoryClaimStore } from './claim-store.js';
@@ -64,7 +64,7 @@ export interface JobsRunResult {
 /** The monitoring bundle of a host. */
 export interface Monitor {
   /** Pass into `createKeyManager({ hooks: { ...monitor.hooks, onRotated } })`. */
-  readonly hooks: { onVerification(event: VerificationEvent): void; onAudit(event: AuditEvent): void };
+  readonly hooks: { onVerification(event: VerificationEvent): void; onAudit(event: AuditEvent): void; onResponse(event: ResponseEvent): void };
   readonly metrics: Metrics | undefined;
   readonly alerts: AlertEngine | undefined;
   /** The notifier all alert channels form. */
@@ -127,6 +127,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     alerts?.observe(event);
   };
   const onAudit = (event: AuditEvent) => metrics?.hooks.onAudit(event);
+  const onResponse = (event: ResponseEvent) => alerts?.observeResponse(event);
 
   let reminderMailer: Mailer | undefined;
   function reminderJob(m: KeyManager) {
@@ -140,7 +141,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   }
 
   const monitor: Monitor = {
-    hooks: { onVerification, onAudit },
+    hooks: { onVerification, onAudit, onResponse },
     metrics,
     alerts,
     notifier,

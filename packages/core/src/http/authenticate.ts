@@ -150,7 +150,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
         finish(status: number) {
           if (counted) return;
           counted = true;
-          manager.recordRequest(key, status >= 400, requestTags);
+          manager.recordResponse(key, status, requestTags);
         },
       };
     }
