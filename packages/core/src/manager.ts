@@ -753,17 +753,7 @@ export class KeyManager {
       next.autoRotate = input.autoRotate;
       changed.push('autoRotate');
     }
-    if (input.rateLimits !== undefined) {
-      if (input.rateLimits === null) delete next.rateLimits;
-      else next.rateLimits = structuredClone(input.rateLimits);
-      changed.push('rateLimits');
-    }
-    if (input.credits !== undefined) {
-      if (input.credits === null) delete next.credits;
-      else next.credits = creditPolicyOf(input.credits);
-      changed.push('credits');
-    }
-    const remaining = input.remaining ?? (input.credits ?? undefined)?.remaining;
+    const remaining = applyMeteringUpdate(next, input, changed);
     if (remaining !== undefined && next.credits === undefined) issues.push({ field: '/remaining', message: 'needs a credit policy on the key (credits)' });
     if (input.identityId !== undefined) {
       if (input.identityId === null) delete next.identityId;
@@ -956,17 +946,7 @@ export class KeyManager {
       next.metadata = structuredClone(input.metadata);
       changed.push('metadata');
     }
-    if (input.rateLimits !== undefined) {
-      if (input.rateLimits === null) delete next.rateLimits;
-      else next.rateLimits = structuredClone(input.rateLimits);
-      changed.push('rateLimits');
-    }
-    if (input.credits !== undefined) {
-      if (input.credits === null) delete next.credits;
-      else next.credits = creditPolicyOf(input.credits);
-      changed.push('credits');
-    }
-    const remaining = input.remaining ?? (input.credits ?? undefined)?.remaining;
+    const remaining = applyMeteringUpdate(next, input, changed);
     if (remaining !== undefined && next.credits === undefined) throw new ValidationError([{ field: '/remaining', message: 'needs a credit policy on the identity (credits)' }]);
     await this.#store(() => this.storage.identities.put(next));
     await this.#invalidateIdentity(next.id, next.version);
@@ -1597,6 +1577,29 @@ function unverifiedJwtId(token: string): string | undefined {
 /** The key id a presented key or JWT claims, unverified; for observers only. */
 function claimedKeyId(presented: string): string | undefined {
   return looksLikeJwt(presented) ? unverifiedJwtId(presented) : parseKey(presented)?.keyId;
+}
+
+/**
+ * Applies an update's metering fields (named limits, credit policy) to a key
+ * or an identity; `null` removes one. Returns the credits left the update
+ * sets, if any.
+ */
+function applyMeteringUpdate(
+  next: { rateLimits?: Record<string, RateLimitPolicy>; credits?: CreditPolicy },
+  input: { rateLimits?: Record<string, RateLimitPolicy> | null; credits?: CreditInput | null; remaining?: number },
+  changed: string[],
+): number | undefined {
+  if (input.rateLimits !== undefined) {
+    if (input.rateLimits === null) delete next.rateLimits;
+    else next.rateLimits = structuredClone(input.rateLimits);
+    changed.push('rateLimits');
+  }
+  if (input.credits !== undefined) {
+    if (input.credits === null) delete next.credits;
+    else next.credits = creditPolicyOf(input.credits);
+    changed.push('credits');
+  }
+  return input.remaining ?? input.credits?.remaining;
 }
 
 /** The client address of a verification, computing it only now if the caller gave a function. */
