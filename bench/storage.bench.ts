@@ -100,8 +100,8 @@ async function main(): Promise<void> {
 ${machineLine()} · PostgreSQL ${pgVersion} and Redis ${redisVersion} on localhost · ${durationMs / 1000} s per row ·
 ${KEYS} keys, sha256 hasher, Redis rate limiter (every verify is rate-limited) and Redis event bus.
 
-Cold: every verify reads the record from storage, checks the failed-attempt budget and the key's bucket
-(2 limiter calls + 1 store read). Warm: the record comes from the verified-key cache; only the key's bucket
+Cold: every verify reads the record from storage, checks the hash and takes from the key's bucket
+(1 store read + 1 limiter call; the failed-attempt budget is only consulted for argon2id hashes). Warm: the record comes from the verified-key cache; only the key's bucket
 goes to Redis. Redis round trips per verify counted from \`INFO commandstats\` (top-level commands only;
 PostgreSQL reads are not in that count).
 
