@@ -24,6 +24,14 @@ const isoTime = { type: 'string', format: 'date-time' } as const;
 const isoTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 
 /** A credit policy with, when read from the credit store, the credits left and the next refill. */
+/** Requests and errors of one UTC day, as the usage routes return them. */
+const dayBucketSchema = {
+  type: 'object',
+  properties: { day: { type: 'string', format: 'date' }, requests: { type: 'integer' }, errors: { type: 'integer' } },
+  required: ['day', 'requests', 'errors'],
+  additionalProperties: false,
+} as const;
+
 const creditsViewSchema = {
   type: 'object',
   properties: {
@@ -136,15 +144,7 @@ export const responseSchemas = {
       keyId: { type: 'string' },
       from: { type: 'string', format: 'date' },
       to: { type: 'string', format: 'date' },
-      days: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { day: { type: 'string', format: 'date' }, requests: { type: 'integer' }, errors: { type: 'integer' } },
-          required: ['day', 'requests', 'errors'],
-          additionalProperties: false,
-        },
-      },
+      days: { type: 'array', items: dayBucketSchema },
     },
     required: ['keyId', 'from', 'to', 'days'],
     additionalProperties: false,
@@ -165,15 +165,7 @@ export const responseSchemas = {
             value: { type: 'string' },
             requests: { type: 'integer' },
             errors: { type: 'integer' },
-            days: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { day: { type: 'string', format: 'date' }, requests: { type: 'integer' }, errors: { type: 'integer' } },
-                required: ['day', 'requests', 'errors'],
-                additionalProperties: false,
-              },
-            },
+            days: { type: 'array', items: dayBucketSchema },
           },
           required: ['value', 'requests', 'errors', 'days'],
           additionalProperties: false,

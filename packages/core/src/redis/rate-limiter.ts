@@ -22,6 +22,38 @@ import {
 import { ThrottledLog } from './throttled-log.js';
 
 /**
+ * Lua shared by the bucket scripts, so both read and refill a bucket the
+ * same way: `snap` (float drift to whole tokens) and `bucket_now`, a bucket's
+ * tokens and time at `now` from its stored `tokens:updatedAt` (full when
+ * missing or unreadable), clamped to the capacity.
+ */
+const BUCKET_STATE_LUA = `
+local function snap(x)
+  local whole = math.floor(x + 0.5)
+  if math.abs(x - whole) < 1e-6 then return whole end
+  return x
+end
+local function bucket_now(raw, capacity, limit, windowMs, now)
+  local tokens, at = capacity, now
+  if raw then
+    local st, su = string.match(raw, '^([^:]+):([^:]+)$')
+    st = tonumber(st)
+    su = tonumber(su)
+    if st and su and st >= 0 and su == su and su > -math.huge and su < math.huge then
+      tokens = st
+      at = su
+      if now > at then
+        tokens = tokens + ((now - at) * limit) / windowMs
+        at = now
+      end
+    end
+  end
+  if tokens >= capacity then return capacity, at end
+  return snap(tokens), at
+end
+`;
+
+/**
  * `takeTokens` (token-bucket.ts) in Lua, line for line. The time is the Redis
  * server's (`TIME`), so app hosts with skewed clocks still share one bucket
  * correctly. State is one string `tokens:updatedAt`; a bucket that is full
@@ -30,35 +62,15 @@ import { ThrottledLog } from './throttled-log.js';
  *
  * Returns `{ allowed, remaining, resetAt, retryAfterMs }` as integers.
  */
-export const TOKEN_BUCKET_LUA = `
+export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
 local capacity = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local windowMs = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local function snap(x)
-  local whole = math.floor(x + 0.5)
-  if math.abs(x - whole) < 1e-6 then return whole end
-  return x
-end
-local tokens = capacity
-local at = now
 local raw = redis.call('GET', KEYS[1])
-if raw then
-  local st, su = string.match(raw, '^([^:]+):([^:]+)$')
-  st = tonumber(st)
-  su = tonumber(su)
-  if st and su and st >= 0 and su == su and su > -math.huge and su < math.huge then
-    tokens = st
-    at = su
-    if now > at then
-      tokens = tokens + ((now - at) * limit) / windowMs
-      at = now
-    end
-    if tokens >= capacity then tokens = capacity else tokens = snap(tokens) end
-  end
-end
+local tokens, at = bucket_now(raw, capacity, limit, windowMs, now)
 local allowed = 0
 if cost <= tokens then
   allowed = 1
@@ -94,16 +106,11 @@ const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
  * [ok, remaining, refillAt or -1] * m }`; remaining counts are after the
  * take when allowed, untouched otherwise.
  */
-export const METER_LUA = `${CREDIT_REFILL_LUA}
+export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}
 local n = tonumber(ARGV[1])
 local m = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + fl(tonumber(t[2]) / 1000)
-local function snap(x)
-  local whole = math.floor(x + 0.5)
-  if math.abs(x - whole) < 1e-6 then return whole end
-  return x
-end
 -- Last and next refill boundaries from one calendar conversion (lastBoundary and nextBoundary would do it twice).
 local function bounds(interval, day)
   if interval == 'daily' then
@@ -138,28 +145,12 @@ for i = 1, n do
     s = ns
     slot[key] = s
     skey[s] = key
-    tokens = capacity
-    local at = now
     local raw = redis.call('GET', key)
     had[s] = raw
-    if raw then
-      local st, su = string.match(raw, '^([^:]+):([^:]+)$')
-      st = tonumber(st)
-      su = tonumber(su)
-      if st and su and st >= 0 and su == su and su > -math.huge and su < math.huge then
-        tokens = st
-        at = su
-        if now > at then
-          tokens = tokens + ((now - at) * limit) / windowMs
-          at = now
-        end
-      end
-    end
-    at0[s] = at
+    tokens, at0[s] = bucket_now(raw, capacity, limit, windowMs, now)
   else
     tokens = tok[s]
   end
-  if tokens >= capacity then tokens = capacity else tokens = snap(tokens) end
   if tok0[s] == nil then tok0[s] = tokens end
   cap[s] = capacity
   lim[s] = limit

@@ -26,13 +26,8 @@ import type {
 } from '../types.js';
 import { paginate, sortNewestFirst, type CursorPosition } from './cursor.js';
 import { assertIdentityRecord, identityPosition } from './identity-records.js';
+import { checkDeltaCounts, isCount } from './usage-deltas.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets } from './tag-usage.js';
-
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 /**
  * Checks a usage batch before any of it is applied, so a bad delta never
@@ -44,16 +39,7 @@ export function assertUsageDeltas(deltas: readonly UsageDelta[]): void {
   if (!Array.isArray(deltas)) throw new ValidationError([{ field: '', message: 'must be an array of usage deltas' }]);
   const issues: FieldIssue[] = [];
   deltas.forEach((d, i) => {
-    if (typeof d !== 'object' || d === null) {
-      issues.push({ field: `/${i}`, message: 'must be an object' });
-      return;
-    }
-    if (typeof d.keyId !== 'string' || d.keyId.length === 0) issues.push({ field: `/${i}/keyId`, message: 'must be a non-empty string' });
-    if (typeof d.tenantId !== 'string') issues.push({ field: `/${i}/tenantId`, message: 'must be a string' });
-    if (typeof d.day !== 'string' || !DAY.test(d.day)) issues.push({ field: `/${i}/day`, message: 'must be a UTC day YYYY-MM-DD' });
-    if (!isCount(d.requests)) issues.push({ field: `/${i}/requests`, message: 'must be a non-negative integer' });
-    if (!isCount(d.errors)) issues.push({ field: `/${i}/errors`, message: 'must be a non-negative integer' });
-    if (!isCount(d.lastUsedAt)) issues.push({ field: `/${i}/lastUsedAt`, message: 'must be epoch milliseconds' });
+    if (checkDeltaCounts(d, i, issues) && !isCount(d.lastUsedAt)) issues.push({ field: `/${i}/lastUsedAt`, message: 'must be epoch milliseconds' });
   });
   if (issues.length > 0) throw new ValidationError(issues);
 }

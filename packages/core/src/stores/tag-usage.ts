@@ -6,6 +6,7 @@
  */
 import { ValidationError, type FieldIssue } from '../errors.js';
 import type { TagUsageBucket, TagUsageDelta, TenantSettings } from '../types.js';
+import { checkDeltaCounts, isCount } from './usage-deltas.js';
 
 /** A tag name: lower-case letter, then up to 31 lower-case letters, digits or `_`. */
 export const TAG_NAME = /^[a-z][a-z0-9_]{0,31}$/;
@@ -13,8 +14,6 @@ export const TAG_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /** Longest tag value, in characters. */
 export const MAX_TAG_VALUE = 64;
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 // Control characters (NUL above all) would break SQL text columns and log lines.
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -33,17 +32,9 @@ export function assertTagUsageDeltas(deltas: readonly TagUsageDelta[]): void {
   if (!Array.isArray(deltas)) throw new ValidationError([{ field: '', message: 'must be an array of tag usage deltas' }]);
   const issues: FieldIssue[] = [];
   deltas.forEach((d, i) => {
-    if (typeof d !== 'object' || d === null) {
-      issues.push({ field: `/${i}`, message: 'must be an object' });
-      return;
-    }
-    if (typeof d.keyId !== 'string' || d.keyId.length === 0) issues.push({ field: `/${i}/keyId`, message: 'must be a non-empty string' });
-    if (typeof d.tenantId !== 'string') issues.push({ field: `/${i}/tenantId`, message: 'must be a string' });
-    if (typeof d.day !== 'string' || !DAY.test(d.day)) issues.push({ field: `/${i}/day`, message: 'must be a UTC day YYYY-MM-DD' });
+    if (!checkDeltaCounts(d, i, issues)) return;
     if (typeof d.tag !== 'string' || !TAG_NAME.test(d.tag)) issues.push({ field: `/${i}/tag`, message: 'must match ^[a-z][a-z0-9_]{0,31}$' });
     if (!isTagValue(d.value)) issues.push({ field: `/${i}/value`, message: `must be 1 to ${MAX_TAG_VALUE} characters, no control characters` });
-    if (!isCount(d.requests)) issues.push({ field: `/${i}/requests`, message: 'must be a non-negative integer' });
-    if (!isCount(d.errors)) issues.push({ field: `/${i}/errors`, message: 'must be a non-negative integer' });
   });
   if (issues.length > 0) throw new ValidationError(issues);
 }
