@@ -10,9 +10,10 @@
  *
  * @module
  */
-import { BackendError, ConfigError, KeygateError, ValidationError, type FieldIssue } from '../errors.js';
+import { BackendError, ConfigError, KeygateError } from '../errors.js';
 import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
 import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
+import { assertAuditEvent, assertKeyRecord, parseJson } from '../stores/record-checks.js';
 import { assertIdentityRecord } from '../stores/identity-records.js';
 import type {
   AuditEvent,
@@ -55,28 +56,11 @@ export interface PostgresStorage extends KeygateStorage {
   close(): Promise<void>;
 }
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** A time bound as a whole number of ms within bigint range: `at` is an integer, so ceil keeps `>=` and `<` exact. */
 function bound(value: number): number {
   const n = Math.ceil(Number(value));
   if (Number.isNaN(n)) return 0;
   return Math.min(Math.max(n, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
-}
-
-function check(issues: FieldIssue[]): void {
-  if (issues.length > 0) throw new ValidationError(issues);
-}
-
-function parseJson<T>(raw: unknown): T | undefined {
-  if (typeof raw !== 'string') return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -132,13 +116,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
         return parseJson<KeyRecord>(rows[0]?.record);
       },
       async put(record) {
-        if (typeof record !== 'object' || record === null) throw new ValidationError([{ field: '', message: 'must be a key record' }]);
-        const issues: FieldIssue[] = [];
-        if (typeof record.id !== 'string' || record.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-        if (typeof record.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-        if (typeof record.environment !== 'string') issues.push({ field: '/environment', message: 'must be a string' });
-        if (!isTime(record.createdAt)) issues.push({ field: '/createdAt', message: 'must be epoch milliseconds' });
-        check(issues);
+        assertKeyRecord(record);
         await sql(
           `INSERT INTO ${t.keys} (id, tenant_id, environment, created_at, record) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, environment = excluded.environment,
@@ -172,12 +150,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     },
     audit: {
       async append(event: AuditEvent) {
-        if (typeof event !== 'object' || event === null) throw new ValidationError([{ field: '', message: 'must be an audit event' }]);
-        const issues: FieldIssue[] = [];
-        if (typeof event.id !== 'string' || event.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-        if (typeof event.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-        if (!isTime(event.at)) issues.push({ field: '/at', message: 'must be epoch milliseconds' });
-        check(issues);
+        assertAuditEvent(event);
         await sql(
           `INSERT INTO ${t.audit} (tenant_id, id, key_id, at, event) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, id) DO NOTHING`,
           [event.tenantId, event.id, event.keyId ?? null, event.at, JSON.stringify(event)],

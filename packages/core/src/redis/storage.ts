@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { ConfigError, ValidationError, type FieldIssue } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type {
   AuditEvent,
   AuditQuery,
@@ -53,6 +53,7 @@ import type {
 } from '../types.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets, TAG_NAME } from '../stores/tag-usage.js';
 import { assertPageSize, decodeCursor, encodeCursor } from '../stores/cursor.js';
+import { assertAuditEvent, assertKeyRecord, parseJson } from '../stores/record-checks.js';
 import { assertUsageDeltas, mergeUsageDeltas } from '../stores/memory-storage.js';
 import { assertIdentityRecord } from '../stores/identity-records.js';
 import {
@@ -178,38 +179,6 @@ return redis.call('DEL', KEYS[1])
 
 const USAGE_CHUNK = 500;
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function assertRecord(record: KeyRecord): void {
-  const issues: FieldIssue[] = [];
-  if (typeof record !== 'object' || record === null) throw new ValidationError([{ field: '', message: 'must be a key record' }]);
-  if (typeof record.id !== 'string' || record.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-  if (typeof record.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-  if (typeof record.environment !== 'string') issues.push({ field: '/environment', message: 'must be a string' });
-  if (!isTime(record.createdAt)) issues.push({ field: '/createdAt', message: 'must be epoch milliseconds' });
-  if (issues.length > 0) throw new ValidationError(issues);
-}
-
-function assertEvent(event: AuditEvent): void {
-  const issues: FieldIssue[] = [];
-  if (typeof event !== 'object' || event === null) throw new ValidationError([{ field: '', message: 'must be an audit event' }]);
-  if (typeof event.id !== 'string' || event.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-  if (typeof event.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-  if (!isTime(event.at)) issues.push({ field: '/at', message: 'must be epoch milliseconds' });
-  if (issues.length > 0) throw new ValidationError(issues);
-}
-
-function parseJson<T>(raw: unknown): T | undefined {
-  if (typeof raw !== 'string') return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The exclusive upper bound for a newest-first range: the tighter of a cursor and a `to`. */
 function upperBound(cursor: string | undefined, to: number | undefined): string {
   let bound: string | undefined;
@@ -277,7 +246,7 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
         return parseJson<KeyRecord>(await call(['HGET', keyKey(id), 'r']));
       },
       async put(record) {
-        assertRecord(record);
+        assertKeyRecord(record);
         await script(
           PUT_KEY,
           [keyKey(record.id)],
@@ -308,7 +277,7 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
     },
     audit: {
       async append(event) {
-        assertEvent(event);
+        assertAuditEvent(event);
         const keys = [auditH(event.tenantId), auditZ(event.tenantId)];
         if (typeof event.keyId === 'string') keys.push(auditKeyZ(event.tenantId, event.keyId));
         await script(APPEND_EVENT, keys, [event.id, JSON.stringify(event), member(event.at, event.id)]);

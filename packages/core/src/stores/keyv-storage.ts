@@ -27,7 +27,7 @@
  * @module
  */
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import { BackendError, ConfigError, KeygateError, ValidationError, type FieldIssue } from '../errors.js';
+import { BackendError, ConfigError, KeygateError } from '../errors.js';
 import type {
   AuditEvent,
   AuditQuery,
@@ -44,6 +44,7 @@ import type {
   UsageSummary,
 } from '../types.js';
 import { paginate, sortNewestFirst } from './cursor.js';
+import { assertAuditEvent, assertKeyRecord, isObject, isTime } from './record-checks.js';
 import { assertIdentityRecord, identityPosition } from './identity-records.js';
 import { assertUsageDeltas, eventPosition, keyPosition, mergeUsageDeltas } from './memory-storage.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets, TAG_NAME } from './tag-usage.js';
@@ -99,14 +100,6 @@ const tagKeyPrefix = (keyId: string) => `usagetag:${segment(keyId)}:`;
 // Tag names are `[a-z0-9_]` only, so they need no escaping and cannot contain `:`.
 const tagPrefix = (keyId: string, tag: string) => `${tagKeyPrefix(keyId)}${tag}:`;
 const tenantSettingsEntry = (tenantId: string) => `tenantsettings:${segment(tenantId)}`;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 function isIndexEntry(value: unknown): value is IndexEntry {
   return isObject(value) && typeof value.id === 'string' && isTime(value.createdAt) && typeof value.environment === 'string';
@@ -233,25 +226,6 @@ function createScan(kv: Keyv): Scan | undefined {
     };
   }
   return undefined;
-}
-
-function assertKeyRecord(record: KeyRecord): void {
-  const issues: FieldIssue[] = [];
-  if (!isObject(record)) throw new ValidationError([{ field: '', message: 'must be a key record' }]);
-  if (typeof record.id !== 'string' || record.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-  if (typeof record.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-  if (typeof record.environment !== 'string') issues.push({ field: '/environment', message: 'must be a string' });
-  if (!isTime(record.createdAt)) issues.push({ field: '/createdAt', message: 'must be epoch milliseconds' });
-  if (issues.length > 0) throw new ValidationError(issues);
-}
-
-function assertAuditEvent(event: AuditEvent): void {
-  const issues: FieldIssue[] = [];
-  if (!isObject(event)) throw new ValidationError([{ field: '', message: 'must be an audit event' }]);
-  if (typeof event.id !== 'string' || event.id.length === 0) issues.push({ field: '/id', message: 'must be a non-empty string' });
-  if (typeof event.tenantId !== 'string') issues.push({ field: '/tenantId', message: 'must be a string' });
-  if (!isTime(event.at)) issues.push({ field: '/at', message: 'must be epoch milliseconds' });
-  if (issues.length > 0) throw new ValidationError(issues);
 }
 
 /**

@@ -26,7 +26,8 @@ import type {
 } from '../types.js';
 import { paginate, sortNewestFirst, type CursorPosition } from './cursor.js';
 import { assertIdentityRecord, identityPosition } from './identity-records.js';
-import { checkDeltaCounts, isCount } from './usage-deltas.js';
+import { isCount } from './record-checks.js';
+import { checkDeltaCounts } from './usage-deltas.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas, sortTagBuckets } from './tag-usage.js';
 
 /**

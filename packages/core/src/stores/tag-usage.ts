@@ -6,7 +6,8 @@
  */
 import { ValidationError, type FieldIssue } from '../errors.js';
 import type { TagUsageBucket, TagUsageDelta, TenantSettings } from '../types.js';
-import { checkDeltaCounts, isCount } from './usage-deltas.js';
+import { isCount } from './record-checks.js';
+import { checkDeltaCounts } from './usage-deltas.js';
 
 /** A tag name: lower-case letter, then up to 31 lower-case letters, digits or `_`. */
 export const TAG_NAME = /^[a-z][a-z0-9_]{0,31}$/;

@@ -5,13 +5,9 @@
  * @module
  */
 import type { FieldIssue } from '../errors.js';
+import { isCount } from './record-checks.js';
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-/** A non-negative safe integer. */
-export function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
 
 /**
  * Adds the issues of delta `i`'s shared fields (key, tenant, UTC day,
