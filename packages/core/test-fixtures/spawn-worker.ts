@@ -1,5 +1,6 @@
 /**
- * Starts `keygate-worker.ts` as a separate OS process and gives the test a
+ * Starts `keygate-worker.ts` (or another worker speaking its IPC protocol,
+ * such as `connect-worker.ts`) as a separate OS process and gives the test a
  * typed request/response handle over IPC.
  *
  * @module
@@ -15,11 +16,13 @@ export interface Worker {
 }
 
 const WORKER = fileURLToPath(new URL('./keygate-worker.ts', import.meta.url));
+/** A keygate instance from `connectKeygate(KG_URL)` and nothing else (no Redis). */
+export const CONNECT_WORKER = fileURLToPath(new URL('./connect-worker.ts', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
 
-/** Forks a worker with the given environment and waits until it is connected and subscribed. */
-export function spawnWorker(env: Record<string, string>): Promise<Worker> {
-  const child: ChildProcess = fork(WORKER, [], {
+/** Forks a worker (default `keygate-worker.ts`) with the given environment and waits until it is connected and ready. */
+export function spawnWorker(env: Record<string, string>, worker: string = WORKER): Promise<Worker> {
+  const child: ChildProcess = fork(worker, [], {
     execArgv: ['--conditions=source', '--import', 'tsx'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -25,6 +25,20 @@ describe.skipIf(!postgres.available)('PostgreSQL credit store (live PostgreSQL)'
     },
   }));
 
+  it('serves two schemas over one connection (prepared statement names differ)', async () => {
+    const one = new pg.Pool({ connectionString: postgres.url, max: 1 });
+    const other = uniqueTestName('kgcr');
+    try {
+      const stores = [createPostgresCreditStore({ pool: one, schema }), createPostgresCreditStore({ pool: one, schema: other })];
+      const bucket = uniqueTestName('bucket');
+      for (const s of stores) expect(await s.spend(bucket, 1, { initial: 5 })).toEqual({ allowed: true, remaining: 4 });
+      expect(await stores[0]!.spend(bucket, 1, { initial: 5 })).toEqual({ allowed: true, remaining: 3 });
+    } finally {
+      await one.query(`DROP SCHEMA IF EXISTS "${other}" CASCADE`);
+      await one.end();
+    }
+  });
+
   it('computes the same refill boundaries in SQL as in JavaScript', async () => {
     const b = refillBoundarySql('t.ts', '$2::text', '$3::int');
     const probe = `SELECT ${b.last} AS last, ${b.next} AS next FROM (SELECT to_timestamp($1::bigint / 1000.0) AT TIME ZONE 'UTC' AS ts) t`;

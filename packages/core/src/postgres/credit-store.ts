@@ -13,7 +13,7 @@
 import { BackendError, ConfigError, KeygateError } from '../errors.js';
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditPolicy, CreditSpend, CreditState, CreditStore } from '../types.js';
-import { migrate, tableNames, type PgPoolLike } from './migrations.js';
+import { migrate, statementName, tableNames, type PgPoolLike } from './migrations.js';
 
 /** Options of {@link createPostgresCreditStore}. */
 export interface PostgresCreditStoreOptions {
@@ -70,7 +70,7 @@ export function createPostgresCreditStore(options: PostgresCreditStoreOptions): 
   async function sql(text: string, values: unknown[], name?: string): Promise<{ rows: any[] }> {
     await ready();
     try {
-      return await (name === undefined ? pool.query(text, values) : pool.query({ name: `keygate_${t.base}_${name}`, text, values }));
+      return await (name === undefined ? pool.query(text, values) : pool.query({ name: statementName(t, name), text, values }));
     } catch (error) {
       if (error instanceof KeygateError) throw error;
       throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL credit store failed', { cause: error });

@@ -58,6 +58,16 @@ export function tableNames(schema: string, prefix: string): TableNames {
 }
 
 /**
+ * Name of a prepared statement for these tables. Statement names are per
+ * connection and a pool may serve several schemas, so the name holds the
+ * schema and prefix, length-delimited (`a_b` + `c` never meets `a` + `b_c`).
+ */
+export function statementName(t: TableNames, name: string): string {
+  const schema = t.schema.slice(1, -1);
+  return `keygate_${schema.length}_${schema}_${t.base}_${name}`;
+}
+
+/**
  * The DDL, in order. Ids and days use the "C" collation so ordering is by
  * code point, as in every other store, whatever the database's locale.
  * Records and events are stored as JSON text: exact round trips, and

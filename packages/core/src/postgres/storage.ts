@@ -31,7 +31,7 @@ import type {
   TenantSettings,
 } from '../types.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas } from '../stores/tag-usage.js';
-import { migrate, tableNames, type PgPoolLike } from './migrations.js';
+import { migrate, statementName, tableNames, type PgPoolLike } from './migrations.js';
 
 export type { PgPoolLike, PgClientLike } from './migrations.js';
 
@@ -90,11 +90,10 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
   }
 
   // Named statements for the hot reads: each connection parses and plans them once.
-  const statementPrefix = `keygate_${t.schema}_${t.base}`.replace(/[^a-z0-9_]/g, '');
   async function sql(text: string, values: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }> {
     await ready();
     try {
-      return await (name === undefined ? pool.query(text, values) : pool.query({ name: `${statementPrefix}_${name}`, text, values }));
+      return await (name === undefined ? pool.query(text, values) : pool.query({ name: statementName(t, name), text, values }));
     } catch (error) {
       if (error instanceof KeygateError) throw error;
       throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL storage failed', { cause: error });

@@ -9,6 +9,16 @@
  * | `redis://…`, `rediss://…`        | {@link createRedisStorage}                   |
  * | `postgres://…`, `postgresql://…` | {@link createPostgresStorage}                |
  *
+ * Where {@link connectKeygate} keeps credits (usage quotas), unless the
+ * host passes its own `creditStore`:
+ *
+ * | storage URL      | with `redisUrl` | without `redisUrl`                              |
+ * | ---------------- | --------------- | ----------------------------------------------- |
+ * | `redis://…`      | Redis           | Redis (the storage URL)                         |
+ * | `postgres://…`   | Redis           | PostgreSQL: same pool, schema and table prefix  |
+ * | `sqlite://…`     | Redis           | the SQLite file (table `keygate_credits`)       |
+ * | `memory://`      | Redis           | this process only (lost on restart)             |
+ *
  * `redis` and `pg` are loaded only when a URL needs them, so hosts install
  * just the client they use.
  *
@@ -18,6 +28,7 @@ import { BackendError, ConfigError } from '../errors.js';
 import { KeyManager } from '../manager.js';
 import type { KeyManagerOptions, Logger } from '../manager-types.js';
 import { createMemoryRateLimiter } from '../memory-rate-limiter.js';
+import { createPostgresCreditStore } from '../postgres/credit-store.js';
 import { createPostgresStorage } from '../postgres/storage.js';
 import { createRedisCreditStore } from '../redis/credit-store.js';
 import { createRedisEventBus, type RedisEventBus } from '../redis/event-bus.js';
@@ -25,9 +36,10 @@ import { createRedisRateLimiter, type RateLimiterFailureMode } from '../redis/ra
 import type { RedisPubSubClient } from '../redis/redis-client.js';
 import { createRedisStorage } from '../redis/storage.js';
 import { ThrottledLog } from '../redis/throttled-log.js';
-import type { KeygateStorage, RateLimiter } from '../types.js';
+import type { CreditStore, KeygateStorage, RateLimiter } from '../types.js';
 import { createKeyvStorage } from './keyv-storage.js';
 import { createMemoryStorage } from './memory-storage.js';
+import { createSqliteCreditStore } from './sqlite-credit-store.js';
 
 /** Options of {@link createStorage}. */
 export interface CreateStorageOptions {
@@ -65,31 +77,31 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisPubSubCli
   return client as unknown as RedisPubSubClient & { close(): Promise<unknown> };
 }
 
-/**
- * Opens the storage a URL names. The returned storage owns the connection
- * it opened: `close()` releases it.
- *
- * @throws ConfigError for an unknown scheme or a bad option; BackendError
- *   (`STORAGE_UNAVAILABLE`) when the server cannot be reached.
- */
-export async function createStorage(url: string, options: CreateStorageOptions = {}): Promise<KeygateStorage> {
+/** A storage, and the credit store in the same database when it can spend atomically for every process using it. */
+interface OpenedStorage {
+  storage: KeygateStorage;
+  creditStore?: CreditStore;
+}
+
+/** {@link createStorage}, plus the credit store {@link connectKeygate} uses when there is no Redis. */
+async function openStorage(url: string, options: CreateStorageOptions): Promise<OpenedStorage> {
   const scheme = schemeOf(url);
   const logger = options.logger ?? console;
   switch (scheme) {
     case 'memory':
-      return createMemoryStorage();
+      return { storage: createMemoryStorage() };
     case 'sqlite': {
       const path = url.slice('sqlite://'.length);
       if (path.length === 0) throw new ConfigError('createStorage: sqlite:// needs a file path, e.g. sqlite://./data/keygate.sqlite', [{ field: 'url', message: 'needs a file path' }]);
       const { default: KeyvSqlite } = await import('@keyv/sqlite');
       const store = new KeyvSqlite(`sqlite://${path}`);
       const storage = createKeyvStorage({ store });
-      return { ...storage, close: () => store.disconnect() };
+      return { storage: { ...storage, close: () => store.disconnect() }, creditStore: createSqliteCreditStore({ query: store.query }) };
     }
     case 'redis':
     case 'rediss': {
       const client = await connectRedis(url, logger);
-      return createRedisStorage({ client, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), onClose: async () => void (await client.close()) });
+      return { storage: createRedisStorage({ client, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), onClose: async () => void (await client.close()) }) };
     }
     case 'postgres':
     case 'postgresql': {
@@ -98,19 +110,19 @@ export async function createStorage(url: string, options: CreateStorageOptions =
       const log = new ThrottledLog(logger, 10_000);
       // An idle client's error would otherwise be an unhandled 'error' event and end the process.
       pool.on('error', (error) => log.failure('keygate: PostgreSQL idle connection error', error));
-      const storage = createPostgresStorage({
-        pool,
+      const names = {
         ...(options.schema !== undefined ? { schema: options.schema } : {}),
         ...(options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {}),
-        onClose: () => pool.end(),
-      });
+      };
       try {
+        const storage = createPostgresStorage({ pool, ...names, onClose: () => pool.end() });
         await storage.ready();
+        // storage.ready() created the credits table too.
+        return { storage, creditStore: createPostgresCreditStore({ pool, ...names, migrate: false }) };
       } catch (error) {
         await pool.end().catch(() => undefined);
         throw error;
       }
-      return storage;
     }
     default:
       throw new ConfigError(`createStorage: unsupported scheme "${scheme}"; use memory, sqlite, redis or postgres`, [
@@ -119,14 +131,27 @@ export async function createStorage(url: string, options: CreateStorageOptions =
   }
 }
 
+/**
+ * Opens the storage a URL names. The returned storage owns the connection
+ * it opened: `close()` releases it.
+ *
+ * @throws ConfigError for an unknown scheme or a bad option; BackendError
+ *   (`STORAGE_UNAVAILABLE`) when the server cannot be reached.
+ */
+export async function createStorage(url: string, options: CreateStorageOptions = {}): Promise<KeygateStorage> {
+  return (await openStorage(url, options)).storage;
+}
+
 /** Options of {@link connectKeygate}: where things live, plus any KeyManager option. */
 export interface ConnectKeygateOptions extends Omit<KeyManagerOptions, 'storage' | 'rateLimiter' | 'eventBus'>, CreateStorageOptions {
   /** Storage URL (see {@link createStorage}). */
   url: string;
   /**
-   * Redis for the shared rate limiter and cross-instance invalidation.
-   * Defaults to `url` when that is a redis URL. Without Redis the limiter is
-   * per-process and there is no invalidation: fine for one process only.
+   * Redis for the shared rate limiter, credits and cross-instance
+   * invalidation. Defaults to `url` when that is a redis URL. Without Redis
+   * the limiter is per-process and there is no invalidation: fine for one
+   * process only. Credits then live in the storage's database (postgres,
+   * sqlite), or in this process for `memory://`.
    */
   redisUrl?: string;
   /** Rate limiter behaviour while Redis is down. Default `closed`. */
@@ -138,6 +163,8 @@ export interface KeygateConnection {
   manager: KeyManager;
   storage: KeygateStorage;
   rateLimiter: RateLimiter;
+  /** Where credits are spent: the host's `creditStore`, else Redis, else the storage's database, else this process (see the module table). */
+  creditStore: CreditStore;
   eventBus?: RedisEventBus;
   /** Flushes the manager, then closes the bus, the storage and the Redis connection. */
   close(): Promise<void>;
@@ -159,25 +186,37 @@ export async function connectKeygate(options: ConnectKeygateOptions): Promise<Ke
   if (redisTarget !== undefined && !/^rediss?:\/\//i.test(redisTarget)) {
     throw new ConfigError('connectKeygate: redisUrl must be a redis:// or rediss:// URL', [{ field: 'redisUrl', message: 'must be a redis URL' }]);
   }
-  const storage = await createStorage(url, { logger, ...(prefix !== undefined ? { prefix } : {}), ...(schema !== undefined ? { schema } : {}), ...(tablePrefix !== undefined ? { tablePrefix } : {}) });
+  const { storage, creditStore: storageCredits } = await openStorage(url, {
+    logger,
+    ...(prefix !== undefined ? { prefix } : {}),
+    ...(schema !== undefined ? { schema } : {}),
+    ...(tablePrefix !== undefined ? { tablePrefix } : {}),
+  });
   let client: Awaited<ReturnType<typeof connectRedis>> | undefined;
+  let eventBus: RedisEventBus | undefined;
+  let manager: KeyManager;
   try {
     if (redisTarget !== undefined) client = await connectRedis(redisTarget, logger);
+    const rateLimiter: RateLimiter = client
+      ? createRedisRateLimiter({ client, logger, ...(failureMode !== undefined ? { failureMode } : {}) })
+      : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
+    eventBus = client ? createRedisEventBus({ client, logger }) : undefined;
+    // Credits must be spent atomically by every instance: in Redis when there is one (its limiter then meters
+    // buckets and credits in one step), else in the storage's database; the manager's default is per process.
+    const creditStore = managerOptions.creditStore ?? (client ? createRedisCreditStore({ client }) : storageCredits);
+    manager = new KeyManager({ ...managerOptions, storage, rateLimiter, ...(eventBus ? { eventBus } : {}), ...(creditStore ? { creditStore } : {}) });
   } catch (error) {
-    await storage.close?.();
+    // A bad option found by the manager must not leave the pool or the Redis connection holding the process open.
+    await eventBus?.close().catch(() => undefined);
+    await Promise.resolve(storage.close?.()).catch(() => undefined);
+    await client?.close().catch(() => undefined);
     throw error;
   }
-  const rateLimiter: RateLimiter = client
-    ? createRedisRateLimiter({ client, logger, ...(failureMode !== undefined ? { failureMode } : {}) })
-    : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
-  const eventBus = client ? createRedisEventBus({ client, logger }) : undefined;
-  // Credits must be spent atomically by every instance: in Redis when there is one, else in the shared store.
-  const creditStore = managerOptions.creditStore ?? (client ? createRedisCreditStore({ client }) : undefined);
-  const manager = new KeyManager({ ...managerOptions, storage, rateLimiter, ...(eventBus ? { eventBus } : {}), ...(creditStore ? { creditStore } : {}) });
   return {
     manager,
     storage,
-    rateLimiter,
+    rateLimiter: manager.rateLimiter,
+    creditStore: manager.creditStore,
     ...(eventBus ? { eventBus } : {}),
     async close() {
       await manager.close();
