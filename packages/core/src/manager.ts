@@ -18,7 +18,7 @@ import {
 } from './errors.js';
 import { createArgon2idHasher, createHasherChain, createSha256Hasher, hashForCache, isSlowHash } from './hashing.js';
 import { ipMatcherFor, validateCidrs } from './ip-allowlist.js';
-import { generateKey, KEY_ID_LENGTH, parseKey } from './key-format.js';
+import { generateKey, KEY_ID_LENGTH, MAX_PRESENTED_KEY_LENGTH, parseKey } from './key-format.js';
 import { normalizeKeyName } from './key-name.js';
 import { type ApiKey, isoOrNull, keyStatus, toApiKey } from './key-view.js';
 import { decodeJwt } from 'jose';
@@ -242,19 +242,20 @@ export class KeyManager {
     if (typeof presented !== 'string') return this.#reject('INVALID_FORMAT', undefined, options);
     const now = this.#clock.now();
     if (this.#jwt !== undefined && looksLikeJwt(presented)) return this.#verifyJwt(presented, now, options);
+    if (presented.length > MAX_PRESENTED_KEY_LENGTH) return this.#reject('INVALID_FORMAT', undefined, options);
+    // A cached key is found by its hash alone: that hash only matches a key string that parsed and verified before.
+    const presentedHash = hashForCache(presented);
+    const hit = this.#cache.find(presentedHash);
+    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
     const parsed = parseKey(presented);
     if (parsed === undefined) return this.#reject('INVALID_FORMAT', undefined, options);
-    const presentedHash = hashForCache(presented);
-    const hit = this.#cache.lookup(parsed.keyId, presentedHash);
-    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
     return this.#verifyCold(presented, parsed.keyId, presentedHash, false, now, options);
   }
 
   async #verifyJwt(presented: string, now: number, options: VerifyOptions): Promise<VerifyResult> {
     const presentedHash = hashForCache(presented);
-    // A token seen and fully checked before is in the cache under its claimed id; skip the signature check then.
-    const claimed = unverifiedJwtId(presented);
-    const hit = claimed === undefined ? undefined : this.#cache.lookup(claimed, presentedHash);
+    // A token seen and fully checked before is in the cache; skip the signature check then.
+    const hit = this.#cache.find(presentedHash);
     if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
     const outcome = await (await this.#jwt!).verify(presented);
     if (!outcome.ok) return this.#reject(outcome.reason === 'EXPIRED' ? 'EXPIRED' : 'INVALID_FORMAT', undefined, options);

@@ -17,24 +17,39 @@ export interface VerifiedEntry {
  * Verified keys by key id, so a hot key skips the store read and the hash
  * check. Entries hold only hashes of presented keys, never the keys. Keyed
  * by id so that a revoke, delete, rotate or update evicts every presented
- * form of the key at once.
+ * form of the key at once; a second index by presented-key hash lets a hot
+ * request find its entry without parsing the key or checking its checksum
+ * (the hash can only match a key string that passed both before).
  */
 export class VerifiedKeyCache {
   readonly #entries: LRUCache<string, VerifiedEntry> | undefined;
   readonly #missing: LRUCache<string, true> | undefined;
+  /** Presented-key hash → entry; mirrors `#entries` through its dispose hook, so it never outgrows it. */
+  readonly #byPresented = new Map<string, VerifiedEntry>();
 
   constructor(options: { ttlMs: number; maxEntries: number; negativeTtlMs?: number }) {
     if (options.ttlMs <= 0) return;
-    this.#entries = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs, ttlAutopurge: false });
+    this.#entries = new LRUCache({
+      max: options.maxEntries,
+      ttl: options.ttlMs,
+      ttlAutopurge: false,
+      // lru-cache re-reads the clock through a timer every ttlResolution ms; 1 % of the ttl is precise enough and spares a timer per millisecond under load.
+      ttlResolution: Math.min(1000, Math.max(1, Math.floor(options.ttlMs / 100))),
+      dispose: (entry) => {
+        for (const presentedHash of entry.matches.keys()) {
+          if (this.#byPresented.get(presentedHash) === entry) this.#byPresented.delete(presentedHash);
+        }
+      },
+    });
     this.#missing = new LRUCache({ max: options.maxEntries, ttl: options.negativeTtlMs ?? Math.min(options.ttlMs, 5000) });
   }
 
-  /** The entry if `presentedHash` already verified against key `keyId`. */
-  lookup(keyId: string, presentedHash: string): { entry: VerifiedEntry; match: SecretMatch } | undefined {
-    const entry = this.#entries?.get(keyId);
-    if (entry === undefined) return undefined;
-    const match = entry.matches.get(presentedHash);
-    return match === undefined ? undefined : { entry, match };
+  /** The entry a presented key (by `presentedHash`) already verified against, while it is fresh. */
+  find(presentedHash: string): { entry: VerifiedEntry; match: SecretMatch } | undefined {
+    const entry = this.#byPresented.get(presentedHash);
+    // The id-keyed LRU decides freshness (TTL) and recency; a stale entry is disposed there, which unlinks it here.
+    if (entry === undefined || this.#entries?.get(entry.record.id) !== entry) return undefined;
+    return { entry, match: entry.matches.get(presentedHash)! };
   }
 
   /** Remembers that `presentedHash` matched `match` of `record`. A newer record version replaces older ones. */
@@ -46,6 +61,7 @@ export class VerifiedKeyCache {
       this.#entries.set(record.id, entry);
     }
     entry.matches.set(presentedHash, match);
+    this.#byPresented.set(presentedHash, entry);
   }
 
   /** Whether `keyId` was recently found missing from the store. */
@@ -65,6 +81,7 @@ export class VerifiedKeyCache {
 
   clear(): void {
     this.#entries?.clear();
+    this.#byPresented.clear();
     this.#missing?.clear();
   }
 }

@@ -9,6 +9,7 @@ import type { Context, Middleware } from 'koa';
 import {
   type ApiKey,
   type AuthenticateOptions,
+  type AuthRequest,
   createAuthenticator,
   createManagementHandler,
   credentialHeaders,
@@ -79,7 +80,9 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   return async (ctx, next) => {
     // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    const pending = auth({ headers: credentialHeaders(ctx.req), ip: () => ctx.ip, path: ctx.path, ...(typeof matched === 'string' ? { route: matched } : {}) });
+    const request: AuthRequest = { headers: credentialHeaders(ctx.req), ip: () => ctx.ip, path: ctx.path };
+    if (typeof matched === 'string') request.route = matched;
+    const pending = auth(request);
     // A cached key is answered synchronously; awaiting only real promises saves a hop per request.
     const outcome = pending instanceof Promise ? await pending : pending;
     if (!outcome.ok) return send(ctx, outcome.response);
