@@ -4,7 +4,10 @@
  * atomic step on the server, timed by the server's clock (`TIME`).
  *
  * Layout: `<p><bucket>` is a hash with `r` (remaining) and `f` (refilledAt,
- * epoch ms). Buckets do not expire: a quota must survive idle months.
+ * epoch ms), and for a refilling policy `n`, the first refill boundary after
+ * some earlier `f`, computed for the policy tagged `p` (see
+ * {@link CREDIT_STATE_LUA}). Buckets do not expire: a quota must survive
+ * idle months.
  *
  * @module
  */
@@ -68,38 +71,75 @@ end
 `;
 
 /**
- * KEYS[1] the bucket; ARGV cost, initial, interval (`''` for none), amount,
- * dayOfMonth. Returns `{ allowed, remaining, refillAt or -1 }`.
+ * `credit_now(reply, initial, tag, amount)`: a credit bucket's remaining and
+ * refilledAt at `now` (which the script defines) from its `HMGET r f n p`
+ * reply, its refill applied when due. Also returns the next refill boundary
+ * (-1 without refills) and whether `f`, `n` or `p` must be written.
+ *
+ * `tag` names the refill policy (see {@link creditArgs}). The calendar sums
+ * run only when `now` reaches the cached boundary `n`: `n` is the first
+ * boundary after some `g` no later than the stored `f` (`f` only grows), so
+ * while `now < n` no boundary lies in `(f, now]` and `n` is also the next one.
+ */
+export const CREDIT_STATE_LUA = `
+local function credit_now(r, initial, tag, amount)
+  local remaining, refilled = tonumber(r[1]), tonumber(r[2])
+  local fresh = remaining == nil or refilled == nil
+  if fresh then
+    remaining = tonumber(initial)
+    refilled = now
+  end
+  if tag == '' then return remaining, refilled, -1, fresh end
+  local cached = tonumber(r[3])
+  if not fresh and cached and now < cached and r[4] == tag then return remaining, refilled, cached, false end
+  local interval, day = 'daily', 1
+  if tag ~= 'd' then
+    interval = 'monthly'
+    day = tonumber(string.sub(tag, 2))
+  end
+  local last = lastBoundary(now, interval, day)
+  if refilled < last then
+    remaining = tonumber(amount)
+    refilled = last
+  end
+  return remaining, refilled, nextBoundary(now, interval, day), true
+end
+`;
+
+/**
+ * KEYS[1] the bucket; ARGV cost, then initial, tag, amount ({@link creditArgs}).
+ * Returns `{ allowed, remaining, refillAt or -1 }`.
  */
 export const CREDIT_SPEND_LUA = `${CREDIT_REFILL_LUA}
-local cost = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + fl(tonumber(t[2]) / 1000)
-local raw = redis.call('HMGET', KEYS[1], 'r', 'f')
-local remaining = tonumber(raw[1])
-local refilled = tonumber(raw[2])
-if remaining == nil or refilled == nil then
-  remaining = tonumber(ARGV[2])
-  refilled = now
-end
-local refillAt = -1
-if ARGV[3] ~= '' then
-  local day = tonumber(ARGV[5])
-  local b = lastBoundary(now, ARGV[3], day)
-  if refilled < b then
-    remaining = tonumber(ARGV[4])
-    refilled = b
-  end
-  refillAt = nextBoundary(now, ARGV[3], day)
-end
+${CREDIT_STATE_LUA}
+local cost = tonumber(ARGV[1])
+local remaining, refilled, refillAt, moved = credit_now(redis.call('HMGET', KEYS[1], 'r', 'f', 'n', 'p'), ARGV[2], ARGV[3], ARGV[4])
 local allowed = 0
 if remaining >= cost then
   allowed = 1
   remaining = remaining - cost
 end
-redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled))
+if moved and refillAt >= 0 then
+  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled), 'n', refillAt, 'p', ARGV[3])
+elseif moved then
+  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled))
+else
+  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining))
+end
 return { allowed, remaining, refillAt }
 `;
+
+/**
+ * A credit policy as script arguments: initial, tag, amount. The tag is `''`
+ * without refills, `d` for daily, `m<dayOfMonth>` for monthly.
+ */
+export function creditArgs(policy: CreditPolicy): [initial: string, tag: string, amount: string] {
+  const r = policy.refill;
+  const tag = r === undefined ? '' : r.interval === 'daily' ? 'd' : `m${r.dayOfMonth ?? 1}`;
+  return [String(policy.initial), tag, String(r?.amount ?? 0)];
+}
 
 const SPEND = luaScript(CREDIT_SPEND_LUA);
 const SET = luaScript(`
@@ -164,8 +204,7 @@ export function createRedisCreditStore(options: RedisCreditStoreOptions): Credit
     async spend(bucket: string, cost: number, policy: CreditPolicy): Promise<CreditSpend> {
       assertCreditCount(cost, 'cost');
       assertCreditPolicy(policy);
-      const r = policy.refill;
-      const args = [String(cost), String(policy.initial), r?.interval ?? '', String(r?.amount ?? 0), String(r?.dayOfMonth ?? 1)];
+      const args = [String(cost), ...creditArgs(policy)];
       const [allowed, remaining, refillAt] = await run(() => evalScript<[number, number, number]>(client, SPEND, [prefix + bucket], args, timeoutMs));
       const result: CreditSpend = { allowed: allowed === 1, remaining: Number(remaining) };
       if (Number(refillAt) >= 0) result.refillAt = Number(refillAt);

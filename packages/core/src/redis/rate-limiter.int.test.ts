@@ -6,7 +6,7 @@ import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runRateLimiterConformance } from '../testing/rate-limiter-suite.js';
 import { runMeterConformance } from '../testing/meter-suite.js';
 import { createRedisCreditStore } from './credit-store.js';
-import { createRedisRateLimiter } from './rate-limiter.js';
+import { bucketKey, createRedisRateLimiter } from './rate-limiter.js';
 import type { RedisCommandClient } from './redis-client.js';
 
 const redis = await requireService('redis');
@@ -56,13 +56,27 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     await expect(limiter.meter({ buckets: [], credits: [{ bucket: 'x', cost: 1, policy: { initial: 1 } }] }, other)).rejects.toBeInstanceOf(ConfigError);
   });
 
-  it('stores a drained bucket with an expiry no later than when it is full again', async () => {
+  it('keeps a drained bucket until it is full again, and expires it soon after (a quarter more, plus a second)', async () => {
     const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
     const state = await limiter.consume('ttl', { limit: 10, windowSeconds: 10 }, 3);
     const pttl = await client.pTTL(`${prefix}ttl`);
-    expect(pttl).toBeGreaterThan(0);
-    expect(pttl).toBeLessThanOrEqual(3000);
+    expect(pttl).toBeGreaterThan(3000);
+    expect(pttl).toBeLessThanOrEqual(4750);
     expect(state.remaining).toBe(7);
+  });
+
+  it('keeps the buckets of one owner in one hash, which lives as long as its slowest bucket needs', async () => {
+    const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
+    await limiter.consume('key:own:slow', { limit: 10, windowSeconds: 100 }, 10);
+    await limiter.consume('key:own', { limit: 10, windowSeconds: 1 }, 1);
+    const outcome = await limiter.meter({ buckets: [{ bucket: 'key:own', policy: { limit: 10, windowSeconds: 1 }, cost: 1 }, { bucket: 'key:own:fast', policy: { limit: 5, windowSeconds: 1 }, cost: 1 }] });
+    expect(outcome.allowed).toBe(true);
+    expect(await client.hKeys(`${prefix}key:own`)).toEqual(expect.arrayContaining(['', ':slow', ':fast', 'x']));
+    expect(await client.pTTL(`${prefix}key:own`)).toBeGreaterThan(99_000);
+    expect((await limiter.consume('key:own:slow', { limit: 10, windowSeconds: 100 }, 0)).remaining).toBe(0);
+    await limiter.reset('key:own:slow');
+    expect((await limiter.consume('key:own:slow', { limit: 10, windowSeconds: 100 }, 0)).remaining).toBe(10);
+    expect((await limiter.consume('key:own:fast', { limit: 5, windowSeconds: 1 }, 0)).remaining).toBe(4);
   });
 
   it('keeps no key for a bucket that stays full (a peek at cost 0)', async () => {
@@ -84,6 +98,19 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     await expect(limiter.consume('bad', { limit: 5, windowSeconds: 60 }, -1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     await expect(limiter.consume('bad', { limit: 0, windowSeconds: 60 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(limiter.healthy).toBe(true);
+  });
+});
+
+describe('bucketKey', () => {
+  it('groups a key\'s buckets under one owner, and keeps every name apart', () => {
+    expect(bucketKey('key:abc')).toEqual(['key:abc', '']);
+    expect(bucketKey('key:abc:uploads')).toEqual(['key:abc', ':uploads']);
+    expect(bucketKey('identity:i:default')).toEqual(['identity:i', ':default']);
+    expect(bucketKey('plain')).toEqual(['plain', '']);
+    const names = ['a', 'a:', 'a::', 'a:b', 'a:b:', 'a:b::', 'a:b:c', 'a:b:c:d', ':', '::', ':a', '::a', 'a::b'];
+    const places = names.map((n) => bucketKey(n).join('\u0000'));
+    expect(new Set(places).size).toBe(names.length);
+    for (const n of names) expect(bucketKey(n).join('')).toBe(n);
   });
 });
 

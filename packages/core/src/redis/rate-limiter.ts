@@ -10,7 +10,7 @@ import type { Logger } from '../manager-types.js';
 import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-limiter.js';
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
-import { CREDIT_REFILL_LUA, redisCreditBackend } from './credit-store.js';
+import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
 import {
   assertKeyPrefix,
   assertRedisClient,
@@ -22,74 +22,88 @@ import {
 import { ThrottledLog } from './throttled-log.js';
 
 /**
- * Lua shared by the bucket scripts, so both read and refill a bucket the
- * same way: `snap` (float drift to whole tokens) and `bucket_now`, a bucket's
- * tokens and time at `now` from its stored `tokens:updatedAt` (full when
- * missing or unreadable), clamped to the capacity.
+ * Lua shared by the bucket scripts: the server time `now` (`TIME`), and
+ * `level`, a bucket's level and time at `now` from its stored `level:updatedAt`
+ * (full when missing or unreadable), refilled and clamped to the capacity.
+ *
+ * A level counts tokens times the window in ms, so a refill adds the whole
+ * number `elapsed ms * limit` and whole costs keep it whole: no float drift
+ * to snap, and it is written and read as an integer, which costs the server
+ * far less than a float's 17 digits.
  */
 const BUCKET_STATE_LUA = `
-local function snap(x)
-  local whole = math.floor(x + 0.5)
-  if math.abs(x - whole) < 1e-6 then return whole end
-  return x
-end
-local function bucket_now(raw, capacity, limit, windowMs, now)
-  local tokens, at = capacity, now
+local floor, ceil = math.floor, math.ceil
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
+local function level(raw, full, limit)
   if raw then
-    local st, su = string.match(raw, '^([^:]+):([^:]+)$')
-    st = tonumber(st)
-    su = tonumber(su)
-    if st and su and st >= 0 and su == su and su > -math.huge and su < math.huge then
-      tokens = st
-      at = su
-      if now > at then
-        tokens = tokens + ((now - at) * limit) / windowMs
-        at = now
+    local c = string.find(raw, ':', 1, true)
+    if c then
+      local u, at = tonumber(string.sub(raw, 1, c - 1)), tonumber(string.sub(raw, c + 1))
+      if u and at and u >= 0 and at == at and at > -math.huge and at < math.huge then
+        if now > at then
+          u = u + (now - at) * limit
+          at = now
+        end
+        if u >= full then return full, at end
+        return u, at
       end
     end
   end
-  if tokens >= capacity then return capacity, at end
-  return snap(tokens), at
+  return full, now
+end
+-- When a hash must live longer, it gets a quarter more than needed (and a second), so a busy hash moves its expiry now and then rather than on every call.
+local function expiry(fullAt)
+  return fullAt + floor((fullAt - now) / 4) + 1000
+end
+local function encode(u, at)
+  if u < 9007199254740992 and u == floor(u) then return string.format('%d:%d', u, at) end
+  return string.format('%.17g:%d', u, at)
 end
 `;
 
 /**
- * `takeTokens` (token-bucket.ts) in Lua, line for line. The time is the Redis
- * server's (`TIME`), so app hosts with skewed clocks still share one bucket
- * correctly. State is one string `tokens:updatedAt`; a bucket that is full
- * is deleted (a missing bucket starts full, so that is the same state), and
- * any other expires (PX) when it would be full again.
+ * `takeTokens` (token-bucket.ts) in Lua, in levels (tokens times windowMs).
+ * The time is the Redis server's (`TIME`), so app hosts with skewed clocks
+ * still share one bucket correctly.
+ *
+ * Layout (see {@link bucketKey}): KEYS[1] is the owner's hash, ARGV[1] the
+ * bucket's field in it, holding `level:updatedAt`; field `x` is a time
+ * (epoch ms) by which every bucket of the hash is full again, and the hash
+ * expires then (a missing bucket starts full, so that is the same state).
+ * `x` only moves forward, with some slack (`expiry`): it costs an extra
+ * write, so not on every call.
+ * ARGV[2..5]: capacity and cost as levels, limit, windowMs.
  *
  * Returns `{ allowed, remaining, resetAt, retryAfterMs }` as integers.
  */
 export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
-local capacity = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local windowMs = tonumber(ARGV[3])
-local cost = tonumber(ARGV[4])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local raw = redis.call('GET', KEYS[1])
-local tokens, at = bucket_now(raw, capacity, limit, windowMs, now)
-local allowed = 0
-if cost <= tokens then
+local full, limit, win, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local raw = redis.call('HMGET', KEYS[1], ARGV[1], 'x')
+local u, at = level(raw[1], full, limit)
+local allowed, retry = 0, 0
+if cost <= u then
   allowed = 1
-  tokens = snap(tokens - cost)
-end
-local retry = 0
-if allowed == 0 then
-  local missing = cost - tokens
-  if cost > capacity then missing = capacity end
-  retry = math.max(1, math.ceil((missing * windowMs) / limit))
-end
-local toFull = 0
-if tokens < capacity then toFull = math.ceil(((capacity - tokens) * windowMs) / limit) end
-if toFull <= 0 then
-  if raw then redis.call('DEL', KEYS[1]) end
+  u = u - cost
 else
-  redis.call('SET', KEYS[1], string.format('%.17g', tokens) .. ':' .. string.format('%d', at), 'PX', toFull)
+  local missing = cost - u
+  if cost > full then missing = full end
+  retry = ceil(missing / limit)
+  if retry < 1 then retry = 1 end
 end
-return { allowed, math.floor(tokens), at + toFull, retry }
+local fullAt = at
+if u < full then fullAt = at + ceil((full - u) / limit) end
+local x = tonumber(raw[2]) or 0
+if fullAt > x and fullAt > now then
+  x = expiry(fullAt)
+  redis.call('HSET', KEYS[1], ARGV[1], encode(u, at), 'x', x)
+  redis.call('PEXPIREAT', KEYS[1], x)
+elseif x > now then
+  redis.call('HSET', KEYS[1], ARGV[1], encode(u, at))
+elseif raw[2] then
+  redis.call('DEL', KEYS[1])
+end
+return { allowed, floor(u / win), fullAt, retry }
 `;
 
 const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
@@ -99,160 +113,162 @@ const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
  * arithmetic and layout as {@link TOKEN_BUCKET_LUA}) and every credit bucket
  * (as `CREDIT_SPEND_LUA`) checked at one server time, then all taken or none.
  *
- * KEYS: the n token-bucket keys, then the m credit keys. ARGV: n, m, then
- * capacity, limit, windowMs, cost per bucket, then cost, initial, interval
- * (`''` for none), amount, dayOfMonth per credit. A key listed twice pays
- * twice. Returns `{ allowed, [ok, remaining, resetAt, retryAfterMs] * n,
+ * KEYS: the owner hashes of the buckets, then the m credit keys. ARGV: the
+ * number of owners, m, the number of takes n; per owner its number of
+ * distinct bucket fields and those fields (one HMGET per owner); per take
+ * its slot (the running number of its field across owners), capacity and
+ * cost as levels, limit, windowMs; per credit cost, initial, tag, amount
+ * (`creditArgs`). A bucket or credit listed twice pays twice.
+ * Returns `{ allowed, [ok, remaining, resetAt, retryAfterMs] * n,
  * [ok, remaining, refillAt or -1] * m }`; remaining counts are after the
  * take when allowed, untouched otherwise.
  */
-export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}
-local n = tonumber(ARGV[1])
-local m = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + fl(tonumber(t[2]) / 1000)
--- Last and next refill boundaries from one calendar conversion (lastBoundary and nextBoundary would do it twice).
-local function bounds(interval, day)
-  if interval == 'daily' then
-    local d = now - (now % DAY)
-    return d, d + DAY
-  end
-  local y, m = civil(fl(now / DAY))
-  local here = boundary(y, m, day)
-  if here <= now then
-    if m == 12 then return here, boundary(y + 1, 1, day) end
-    return here, boundary(y, m + 1, day)
-  end
-  if m == 1 then return boundary(y - 1, 12, day), here end
-  return boundary(y, m - 1, day), here
+export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}${CREDIT_STATE_LUA}
+local no, m, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Per owner: its x, where its fields start in ARGV, its first slot; per slot the stored state.
+local xo, fpos, first, raw = {}, {}, {}, {}
+local p, ns = 4, 0
+for j = 1, no do
+  local nf = tonumber(ARGV[p])
+  local r = redis.call('HMGET', KEYS[j], 'x', unpack(ARGV, p + 1, p + nf))
+  xo[j] = r[1]
+  fpos[j] = p + 1 - ns
+  first[j] = ns + 1
+  for i = 1, nf do raw[ns + i] = r[i + 1] end
+  ns = ns + nf
+  p = p + 1 + nf
 end
+first[no + 1] = ns + 1
 local allowed = 1
 local out = { 0 }
--- One slot per distinct key (a key listed twice pays twice from one state), in flat arrays: few allocations per call.
-local slot, skey, tok, tok0, at0, had, cap, lim, win = {}, {}, {}, {}, {}, {}, {}, {}, {}
-local ns = 0
+-- Per slot: level now and before, updatedAt, capacity, limit, window of its last take.
+local lv, lv0, at, cap, lim, win = {}, {}, {}, {}, {}, {}
 for i = 1, n do
-  local a = 2 + (i - 1) * 4
-  local capacity = tonumber(ARGV[a + 1])
-  local limit = tonumber(ARGV[a + 2])
-  local windowMs = tonumber(ARGV[a + 3])
-  local cost = tonumber(ARGV[a + 4])
-  local key = KEYS[i]
-  local s = slot[key]
-  local tokens
-  if s == nil then
-    ns = ns + 1
-    s = ns
-    slot[key] = s
-    skey[s] = key
-    local raw = redis.call('GET', key)
-    had[s] = raw
-    tokens, at0[s] = bucket_now(raw, capacity, limit, windowMs, now)
-  else
-    tokens = tok[s]
+  local s = tonumber(ARGV[p])
+  local full, limit, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 4])
+  win[s] = tonumber(ARGV[p + 3])
+  p = p + 5
+  local u = lv[s]
+  if u == nil then
+    u, at[s] = level(raw[s], full, limit)
+    lv0[s] = u
   end
-  if tok0[s] == nil then tok0[s] = tokens end
-  cap[s] = capacity
-  lim[s] = limit
-  win[s] = windowMs
-  local ok, retry = 0, 0
-  if cost <= tokens then
-    ok = 1
-    tokens = snap(tokens - cost)
+  cap[s], lim[s] = full, limit
+  local o = 4 * i - 2
+  local retry = 0
+  if cost <= u then
+    out[o] = 1
+    lv[s] = u - cost
   else
+    out[o] = 0
     allowed = 0
-    local missing = cost - tokens
-    if cost > capacity then missing = capacity end
-    retry = math.max(1, math.ceil((missing * windowMs) / limit))
+    lv[s] = u
+    local missing = cost - u
+    if cost > full then missing = full end
+    retry = ceil(missing / limit)
+    if retry < 1 then retry = 1 end
   end
-  tok[s] = tokens
-  out[#out + 1] = ok
-  out[#out + 1] = s
-  out[#out + 1] = 0
-  out[#out + 1] = retry
+  out[o + 1] = s
+  out[o + 2] = 0
+  out[o + 3] = retry
 end
-local cslot, ckey, crem, crem0, cref = {}, {}, {}, {}, {}
+local cslot, ckey, crem, crem0, cref, cnext, cmoved, ctag = {}, {}, {}, {}, {}, {}, {}, {}
 local nc = 0
-local cbase = #out
 for j = 1, m do
-  local a = 2 + n * 4 + (j - 1) * 5
-  local key = KEYS[n + j]
-  local cost = tonumber(ARGV[a + 1])
-  local interval = ARGV[a + 3]
+  local key = KEYS[no + j]
+  local cost = tonumber(ARGV[p])
   local s = cslot[key]
-  local remaining
-  local lastB, refillAt = nil, -1
-  if interval ~= '' then lastB, refillAt = bounds(interval, tonumber(ARGV[a + 5])) end
   if s == nil then
     nc = nc + 1
     s = nc
     cslot[key] = s
     ckey[s] = key
-    local raw = redis.call('HMGET', key, 'r', 'f')
-    remaining = tonumber(raw[1])
-    local refilled = tonumber(raw[2])
-    if remaining == nil or refilled == nil then
-      remaining = tonumber(ARGV[a + 2])
-      refilled = now
-    end
-    if lastB ~= nil and refilled < lastB then
-      remaining = tonumber(ARGV[a + 4])
-      refilled = lastB
-    end
-    crem0[s] = remaining
-    cref[s] = refilled
-  else
-    remaining = crem[s]
+    ctag[s] = ARGV[p + 2]
+    crem0[s], cref[s], cnext[s], cmoved[s] = credit_now(redis.call('HMGET', key, 'r', 'f', 'n', 'p'), ARGV[p + 1], ARGV[p + 2], ARGV[p + 3])
+    crem[s] = crem0[s]
   end
-  local ok = 0
-  if remaining >= cost then
-    ok = 1
-    remaining = remaining - cost
+  p = p + 4
+  local o = 4 * n + 3 * j - 1
+  if crem[s] >= cost then
+    out[o] = 1
+    crem[s] = crem[s] - cost
   else
+    out[o] = 0
     allowed = 0
   end
-  crem[s] = remaining
-  out[#out + 1] = ok
-  out[#out + 1] = s
-  out[#out + 1] = refillAt
+  out[o + 1] = s
+  out[o + 2] = cnext[s]
 end
 out[1] = allowed
+local fullAt = {}
 for i = 1, n do
-  local p = 2 + (i - 1) * 4
-  local s = out[p + 1]
-  local tokens = tok0[s]
-  if allowed == 1 then tokens = tok[s] end
-  local toFull = 0
-  if tokens < cap[s] then toFull = math.ceil(((cap[s] - tokens) * win[s]) / lim[s]) end
-  out[p + 1] = math.floor(tokens)
-  out[p + 2] = at0[s] + toFull
+  local o = 4 * i - 2
+  local s = out[o + 1]
+  local u = lv0[s]
+  if allowed == 1 then u = lv[s] end
+  local f = at[s]
+  if u < cap[s] then f = f + ceil((cap[s] - u) / lim[s]) end
+  fullAt[s] = f
+  out[o + 1] = floor(u / win[s])
+  out[o + 2] = f
 end
 for j = 1, m do
-  local p = cbase + 1 + (j - 1) * 3
-  local s = out[p + 1]
-  if allowed == 1 then out[p + 1] = crem[s] else out[p + 1] = crem0[s] end
+  local o = 4 * n + 3 * j
+  local s = out[o]
+  if allowed == 1 then out[o] = crem[s] else out[o] = crem0[s] end
 end
 if allowed == 1 then
-  for s = 1, ns do
-    local tokens = tok[s]
-    local toFull = 0
-    if tokens < cap[s] then toFull = math.ceil(((cap[s] - tokens) * win[s]) / lim[s]) end
-    if toFull <= 0 then
-      if had[s] then redis.call('DEL', skey[s]) end
-    else
-      redis.call('SET', skey[s], string.format('%.17g', tokens) .. ':' .. string.format('%d', at0[s]), 'PX', toFull)
+  for j = 1, no do
+    local x = tonumber(xo[j]) or 0
+    local latest = 0
+    local args, k = { KEYS[j] }, 1
+    for s = first[j], first[j + 1] - 1 do
+      if fullAt[s] > latest then latest = fullAt[s] end
+      args[k + 1] = ARGV[fpos[j] + s - 1]
+      args[k + 2] = encode(lv[s], at[s])
+      k = k + 2
+    end
+    if latest > x and latest > now then
+      x = expiry(latest)
+      args[k + 1] = 'x'
+      args[k + 2] = x
+      redis.call('HSET', unpack(args))
+      redis.call('PEXPIREAT', KEYS[j], x)
+    elseif x > now then
+      redis.call('HSET', unpack(args))
+    elseif xo[j] then
+      redis.call('DEL', KEYS[j])
     end
   end
 end
 for s = 1, nc do
   local r = crem0[s]
   if allowed == 1 then r = crem[s] end
-  redis.call('HSET', ckey[s], 'r', string.format('%d', r), 'f', string.format('%d', cref[s]))
+  if cmoved[s] and cnext[s] >= 0 then
+    redis.call('HSET', ckey[s], 'r', string.format('%d', r), 'f', string.format('%d', cref[s]), 'n', cnext[s], 'p', ctag[s])
+  elseif cmoved[s] then
+    redis.call('HSET', ckey[s], 'r', string.format('%d', r), 'f', string.format('%d', cref[s]))
+  elseif allowed == 1 then
+    redis.call('HSET', ckey[s], 'r', string.format('%d', r))
+  end
 end
 return out
 `;
 
 const METER = luaScript(METER_LUA);
+
+/**
+ * Where a bucket lives: the hash of its owner, the bucket name up to its
+ * second `:` (`key:<id>` for `key:<id>` and `key:<id>:uploads`), and a field
+ * named by the rest (`''`, `:uploads`). So the buckets one verification
+ * takes are mostly fields of one hash: one read and one write on the server
+ * rather than one key each. Any name maps to one place, and distinct names
+ * to distinct places (owner and field concatenate back to the name).
+ */
+export function bucketKey(bucket: string): [owner: string, field: string] {
+  const second = bucket.indexOf(':', bucket.indexOf(':') + 1);
+  return second < 0 ? [bucket, ''] : [bucket.slice(0, second), bucket.slice(second)];
+}
 
 /** What the limiter does while Redis does not answer. */
 export type RateLimiterFailureMode = 'closed' | 'open';
@@ -393,7 +409,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         downUntil = Date.now() + retryIntervalMs;
       }
       const capacity = policy.burst ?? policy.limit;
-      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + bucket, String(capacity), String(policy.limit), String(policy.windowSeconds * 1000), String(cost)];
+      const [owner, field] = bucketKey(bucket);
+      const windowMs = policy.windowSeconds * 1000;
+      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + owner, field, String(capacity * windowMs), String(policy.limit), String(windowMs), String(cost * windowMs)];
       return sendWithDeadline<[number, number, number, number]>(client, args, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
@@ -422,13 +440,22 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     meter(request, creditStore) {
       const buckets = request.buckets;
       const credits = request.credits ?? [];
-      const keys: string[] = [];
-      const args: string[] = [String(buckets.length), String(credits.length)];
+      // Owners in first-seen order, each with its distinct fields; a take names its field by slot, the field's running number over all owners.
+      const owners: string[] = [];
+      const fields: string[][] = [];
+      const placed: number[] = [];
+      const creditKeys: string[] = [];
+      const creditTail: string[] = [];
       try {
         for (const b of buckets) {
           checkRequest(b.policy, b.cost);
-          keys.push(prefix + b.bucket);
-          args.push(String(b.policy.burst ?? b.policy.limit), String(b.policy.limit), String(b.policy.windowSeconds * 1000), String(b.cost));
+          const [owner, field] = bucketKey(b.bucket);
+          let j = owners.indexOf(owner);
+          if (j < 0) j = owners.push(owner) - 1;
+          const own = (fields[j] ??= []);
+          let f = own.indexOf(field);
+          if (f < 0) f = own.push(field) - 1;
+          placed.push(j, f);
         }
         if (credits.length > 0) {
           const backend = redisCreditBackend(creditStore);
@@ -440,9 +467,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
           for (const c of credits) {
             assertCreditCount(c.cost, 'cost');
             assertCreditPolicy(c.policy);
-            const r = c.policy.refill;
-            keys.push(backend.prefix + c.bucket);
-            args.push(String(c.cost), String(c.policy.initial), r?.interval ?? '', String(r?.amount ?? 0), String(r?.dayOfMonth ?? 1));
+            creditKeys.push(backend.prefix + c.bucket);
+            creditTail.push(String(c.cost), ...creditArgs(c.policy));
           }
         }
       } catch (error) {
@@ -458,7 +484,22 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         }
         downUntil = Date.now() + retryIntervalMs;
       }
-      const command = ['EVALSHA', METER.sha, String(keys.length), ...keys, ...args];
+      const command = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
+      for (const owner of owners) command.push(prefix + owner);
+      command.push(...creditKeys, String(owners.length), String(credits.length), String(buckets.length));
+      const firstSlot: number[] = [];
+      let slots = 0;
+      for (const own of fields) {
+        firstSlot.push(slots);
+        slots += own.length;
+        command.push(String(own.length), ...own);
+      }
+      for (let i = 0; i < buckets.length; i++) {
+        const { policy, cost } = buckets[i]!;
+        const windowMs = policy.windowSeconds * 1000;
+        command.push(String(firstSlot[placed[2 * i]!]! + placed[2 * i + 1]! + 1), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(windowMs), String(cost * windowMs));
+      }
+      command.push(...creditTail);
       return sendWithDeadline<number[]>(client, command, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
@@ -495,7 +536,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     async reset(bucket) {
       local?.reset(bucket);
       try {
-        await sendWithDeadline(client, ['DEL', prefix + bucket], timeoutMs);
+        const [owner, field] = bucketKey(bucket);
+        await sendWithDeadline(client, ['HDEL', prefix + owner, field], timeoutMs);
       } catch (error) {
         onFailure(error);
         throw new BackendError('RATE_LIMITER_UNAVAILABLE', 'Redis rate limiter unavailable; bucket not reset', { cause: error });
