@@ -138,7 +138,7 @@ export class KeyManager {
   readonly #jwt: Promise<JwtCodec> | undefined;
   readonly #globalIp: (ip: string | undefined) => boolean;
   readonly #restrictsIp: boolean;
-  readonly #checkedTags = new WeakMap<object, Array<[string, string]>>();
+  readonly #checkedTags = new WeakMap<object, ReadonlyArray<[string, string]>>();
   readonly #origin = randomUUID();
   readonly #options: KeyManagerOptions;
   /** Whether `rateLimiter.meter` also spends this credit store's credits (one atomic step per verification). */
@@ -273,10 +273,6 @@ export class KeyManager {
   }
 
   /**
-   * Counts a request made with a key verified with `usage: 'defer'`, once
-   * the response status is known. Batched; never blocks.
-   */
-  /**
    * Counts a request whose key verified (`usage: 'defer'`) once the host's
    * response `status` is known, as an error when >= 400, and tells the
    * `onResponse` hook. What the HTTP middleware calls when the response ends.
@@ -301,10 +297,11 @@ export class KeyManager {
   #recordTags(keyId: string, tenantId: string, tags: Readonly<Record<string, string>>, isError: boolean, now: number): void {
     // Middleware passes the same frozen tags object for every request of a route: check it once.
     const cacheable = tags !== null && typeof tags === 'object' && Object.isFrozen(tags);
-    let valid = cacheable ? this.#checkedTags.get(tags) : undefined;
+    let valid: ReadonlyArray<[string, string]> | undefined = cacheable ? this.#checkedTags.get(tags) : undefined;
     if (valid === undefined) {
       valid = this.#validTags(tags);
-      if (cacheable) this.#checkedTags.set(tags, valid);
+      // Frozen, the usage tracker may remember the counters of this array (it stays the same for the route).
+      if (cacheable) this.#checkedTags.set(tags, Object.freeze(valid));
     }
     if (valid.length > 0) this.#usage.recordTags(keyId, tenantId, valid, isError, now);
   }

@@ -59,6 +59,32 @@ describe('UsageTracker', () => {
     expect(await usage.rangeByTag('k', 'region', '2026-01-01', '2026-01-01')).toEqual([{ day: '2026-01-01', value: 'eu', requests: 1, errors: 0 }]);
   });
 
+  it('counts a route\'s frozen tags exactly across keys, flushes, a store outage and a day change', async () => {
+    const { usage } = createMemoryStorage();
+    const tracker = new UsageTracker(usage, 60_000, () => {});
+    const real = usage.incrementTags.bind(usage);
+    const spy = vi.spyOn(usage, 'incrementTags');
+    const route = Object.freeze([Object.freeze(['route', '/a'] as const), Object.freeze(['region', 'eu'] as const)]);
+    const day1 = Date.UTC(2026, 0, 1, 23, 59);
+    tracker.recordTags('k1', 't', route, false, day1);
+    tracker.recordTags('k2', 't', route, true, day1);
+    tracker.recordTags('k1', 't', route, true, day1);
+    spy.mockImplementationOnce(() => Promise.reject(new Error('down')));
+    await tracker.flush();
+    // The failed batch is merged back; counts made since must add to it, not to the stale batch.
+    tracker.recordTags('k1', 't', route, false, day1);
+    await tracker.flush();
+    tracker.recordTags('k1', 't', route, false, day1);
+    tracker.recordTags('k1', 't', route, false, day1 + 60_000);
+    spy.mockImplementation(real);
+    await tracker.close();
+    expect(await usage.rangeByTag('k1', 'route', '2026-01-01', '2026-01-02')).toEqual([
+      { day: '2026-01-01', value: '/a', requests: 4, errors: 1 },
+      { day: '2026-01-02', value: '/a', requests: 1, errors: 0 },
+    ]);
+    expect(await usage.rangeByTag('k2', 'region', '2026-01-01', '2026-01-02')).toEqual([{ day: '2026-01-01', value: 'eu', requests: 1, errors: 1 }]);
+  });
+
   it('formats UTC days', () => {
     expect(utcDay(Date.UTC(2026, 11, 31, 23, 59))).toBe('2026-12-31');
   });

@@ -13,6 +13,8 @@ export class UsageTracker {
   #carried: UsageDelta[] = [];
   /** Per (key, tag, value, day); only verifications that carry tags add here. */
   #tagged = new Map<string, TagUsageDelta>();
+  /** See {@link UsageTracker.#routeDeltas}; an entry is stale once `batch` was flushed or the day changed. */
+  #recentTags = new WeakMap<ReadonlyArray<readonly [string, string]>, { batch: Map<string, TagUsageDelta>; day: string; byKey: Map<string, TagUsageDelta[]> }>();
   #day = '';
   #dayEnds = 0;
   readonly #flusher: PeriodicFlush;
@@ -50,18 +52,42 @@ export class UsageTracker {
    */
   recordTags(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, isError: boolean, now: number): void {
     const day = this.#dayOf(now);
-    for (const [tag, value] of tags) {
-      // Tag names and values hold no control characters, so NUL separates the parts unambiguously.
-      const slot = `${keyId}\u0000${tag}\u0000${value}\u0000${day}`;
-      let delta = this.#tagged.get(slot);
-      if (delta === undefined) {
-        delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };
-        this.#tagged.set(slot, delta);
-      }
+    const deltas = Object.isFrozen(tags) ? this.#routeDeltas(keyId, tenantId, tags, day) : tags.map(([tag, value]) => this.#tagDelta(keyId, tenantId, tag, value, day));
+    for (const delta of deltas) {
       delta.requests++;
       if (isError) delta.errors++;
     }
     this.#flusher.schedule();
+  }
+
+  /**
+   * The deltas of a frozen tags array (the same array for every request of a
+   * route) for a key, remembered for the current batch and day: a route's
+   * requests then skip building a slot string per tag.
+   */
+  #routeDeltas(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, day: string): TagUsageDelta[] {
+    let recent = this.#recentTags.get(tags);
+    if (recent === undefined || recent.batch !== this.#tagged || recent.day !== day) {
+      recent = { batch: this.#tagged, day, byKey: new Map() };
+      this.#recentTags.set(tags, recent);
+    }
+    let deltas = recent.byKey.get(keyId);
+    if (deltas === undefined) {
+      deltas = tags.map(([tag, value]) => this.#tagDelta(keyId, tenantId, tag, value, day));
+      recent.byKey.set(keyId, deltas);
+    }
+    return deltas;
+  }
+
+  #tagDelta(keyId: string, tenantId: string, tag: string, value: string, day: string): TagUsageDelta {
+    // Tag names and values hold no control characters, so NUL separates the parts unambiguously.
+    const slot = `${keyId}\u0000${tag}\u0000${value}\u0000${day}`;
+    let delta = this.#tagged.get(slot);
+    if (delta === undefined) {
+      delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };
+      this.#tagged.set(slot, delta);
+    }
+    return delta;
   }
 
   flush(): Promise<void> {

@@ -76,6 +76,6 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   const auth = createAuthenticator(manager, options);
   return (req, res, next) => {
     // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
-    guardNodeRequest(auth, { headers: credentialHeaders(req), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next);
+    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next);
   };
 }

@@ -80,7 +80,7 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   return async (ctx, next) => {
     // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    const request: AuthRequest = { headers: credentialHeaders(ctx.req), ip: () => ctx.ip, path: ctx.path };
+    const request: AuthRequest = { headers: credentialHeaders(ctx.req, auth.headerNames), ip: () => ctx.ip, path: ctx.path };
     if (typeof matched === 'string') request.route = matched;
     const pending = auth(request);
     // A cached key is answered synchronously; awaiting only real promises saves a hop per request.

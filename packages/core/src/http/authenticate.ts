@@ -39,7 +39,14 @@ export function userAgentOf(headers: HttpHeaders): string | undefined {
  * synchronously when the verification needed no I/O (a cached key, in-memory
  * limits), so middleware can go on without a promise hop.
  */
-export type Authenticator = (request: AuthRequest) => AuthOutcome | Promise<AuthOutcome>;
+export interface Authenticator {
+  (request: AuthRequest): AuthOutcome | Promise<AuthOutcome>;
+  /**
+   * The request headers it reads, lower-case: an adapter may pass just these
+   * (`credentialHeaders(req, auth.headerNames)`) rather than all of them.
+   */
+  readonly headerNames: readonly string[];
+}
 
 /**
  * Builds an {@link Authenticator}: the options are checked and prepared once,
@@ -93,8 +100,12 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     response: problem(code, { instance: request.path, headers, ...extras }),
   });
 
+  const headerNames = Object.freeze(['authorization', header, 'x-request-id', 'user-agent']);
+
   // Not async: each promise hop costs more than the check itself, so a cached key is answered synchronously.
-  return function authenticateRequest(request: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
+  return Object.assign(authenticateRequest, { headerNames });
+
+  function authenticateRequest(request: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
     const presented = presentedKey(request.headers, header);
     if (presented.kind === 'none') {
       // RFC 6750 §3.1: no error code when the request carried no credentials at all.
@@ -108,14 +119,17 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
       });
     }
     const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer' };
-    // The caller's request id goes into verification audit events; none is made up per request on this hot path.
-    const requestId = headerValue(request.headers, 'x-request-id');
-    if (requestId !== undefined && REQUEST_ID.test(requestId)) verifyOptions.requestId = requestId;
     if (limits !== undefined) verifyOptions.limits = limits;
     if (creditCost !== undefined) verifyOptions.creditCost = creditCost;
     if (request.ip !== undefined) verifyOptions.ip = request.ip;
-    const userAgent = userAgentOf(request.headers);
-    if (userAgent !== undefined) verifyOptions.userAgent = userAgent;
+    // Request id and user agent only go into verification audit events, which the basic level never records.
+    if (manager.config.auditLevel !== 'basic') {
+      // The caller's request id, when sane; none is made up per request on this hot path.
+      const requestId = headerValue(request.headers, 'x-request-id');
+      if (requestId !== undefined && REQUEST_ID.test(requestId)) verifyOptions.requestId = requestId;
+      const userAgent = userAgentOf(request.headers);
+      if (userAgent !== undefined) verifyOptions.userAgent = userAgent;
+    }
 
     let verified: VerifyResult | Promise<VerifyResult>;
     try {
@@ -129,7 +143,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
           (error: unknown) => unavailable(error, request),
         )
       : outcomeOf(verified, request);
-  };
+  }
 
   /** A backend failed: 503, never details. */
   function unavailable(error: unknown, request: AuthRequest): AuthOutcome {

@@ -47,23 +47,47 @@ export function presentedKey(headers: HttpHeaders, header: string): PresentedKey
  * `req.headers` (it discards duplicates of that header), so a request with
  * two keys would authenticate as the first one; given `rawHeaders`, this
  * returns all of them as an array, which {@link presentedKey} answers as
- * ambiguous. Costs one pass over the raw header names; allocates only for
- * such a request.
+ * ambiguous.
+ *
+ * Given `names` (lower-case), only those headers, read from `rawHeaders` in
+ * one pass, with any of them sent more than once as an array: node builds
+ * `req.headers` lazily, on first read, so a guard that needs a handful of
+ * headers does not pay for parsing them all.
  */
-export function credentialHeaders(req: { headers: HttpHeaders; rawHeaders?: readonly string[] }): HttpHeaders {
+export function credentialHeaders(req: { headers: HttpHeaders; rawHeaders?: readonly string[] }, names?: readonly string[]): HttpHeaders {
   const raw = req.rawHeaders;
+  if (names !== undefined && raw !== undefined) return pickRaw(raw, names);
   if (raw === undefined) return req.headers;
   let first = -1;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length !== 13 || name.toLowerCase() !== 'authorization') continue;
+    if (!isName(raw[i]!, 'authorization')) continue;
     if (first < 0) {
       first = i;
       continue;
     }
     const values: string[] = [];
-    for (let j = first; j < raw.length; j += 2) if (raw[j]!.length === 13 && raw[j]!.toLowerCase() === 'authorization') values.push(raw[j + 1]!);
+    for (let j = first; j < raw.length; j += 2) if (isName(raw[j]!, 'authorization')) values.push(raw[j + 1]!);
     return { ...req.headers, authorization: values };
   }
   return req.headers;
+}
+
+/** Whether a raw header name is `lower` (given in lower case), without a lower-cased copy for names of another length. */
+function isName(name: string, lower: string): boolean {
+  return name.length === lower.length && name.toLowerCase() === lower;
+}
+
+function pickRaw(raw: readonly string[], names: readonly string[]): HttpHeaders {
+  const picked: HttpHeaders = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    for (const wanted of names) {
+      if (!isName(name, wanted)) continue;
+      const value = raw[i + 1]!;
+      const seen = picked[wanted];
+      picked[wanted] = seen === undefined ? value : typeof seen === 'string' ? [seen, value] : [...seen, value];
+      break;
+    }
+  }
+  return picked;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isJsonType, declaresBody } from './body.js';
-import { bearerToken, presentedKey } from './credentials.js';
+import { bearerToken, credentialHeaders, presentedKey } from './credentials.js';
 import { ERROR_STATUS, problem } from './problem.js';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.js';
 import { matchRoute, normalizeBasePath, pathSegments, stripBase } from './routes.js';
@@ -21,6 +21,33 @@ describe('credentials', () => {
     expect(presentedKey({ 'x-api-key': ['a', 'b'] }, 'x-api-key')).toEqual({ kind: 'ambiguous' });
     expect(presentedKey({ authorization: 'Basic a' }, 'x-api-key')).toEqual({ kind: 'none' });
     expect(presentedKey({ 'x-key': ' k ' }, 'x-key')).toEqual({ kind: 'key', key: 'k' });
+  });
+});
+
+describe('credentialHeaders', () => {
+  const twoKeys = ['Host', 'x', 'Authorization', 'Bearer a', 'User-Agent', 'ua', 'AUTHORIZATION', 'Bearer b'];
+
+  it('makes a repeated Authorization header (which node drops from req.headers) visible, so it is ambiguous', () => {
+    const headers = credentialHeaders({ headers: { host: 'x', authorization: 'Bearer a', 'user-agent': 'ua' }, rawHeaders: twoKeys });
+    expect(headers).toEqual({ host: 'x', authorization: ['Bearer a', 'Bearer b'], 'user-agent': 'ua' });
+    expect(presentedKey(headers, 'x-api-key')).toEqual({ kind: 'ambiguous' });
+    const single = { headers: { authorization: 'Bearer a' }, rawHeaders: ['authorization', 'Bearer a'] };
+    expect(credentialHeaders(single)).toBe(single.headers);
+  });
+
+  it('given names, reads just those from rawHeaders in any case, never parsing req.headers, repeats as arrays', () => {
+    const req = {
+      rawHeaders: [...twoKeys, 'X-Api-Key', 'k1', 'x-api-key', 'k2', 'X-Request-Id', 'r1'],
+      get headers(): Record<string, string> {
+        throw new Error('req.headers was read');
+      },
+    };
+    const names = ['authorization', 'x-api-key', 'x-request-id', 'user-agent'];
+    const headers = credentialHeaders(req, names);
+    expect(headers).toEqual({ authorization: ['Bearer a', 'Bearer b'], 'user-agent': 'ua', 'x-api-key': ['k1', 'k2'], 'x-request-id': 'r1' });
+    expect(presentedKey(credentialHeaders({ headers: {}, rawHeaders: ['X-API-KEY', ' k '] }, names), 'x-api-key')).toEqual({ kind: 'key', key: 'k' });
+    expect(presentedKey(credentialHeaders({ headers: {}, rawHeaders: ['x-api-key', 'k1', 'X-Api-Key', 'k2'] }, names), 'x-api-key')).toEqual({ kind: 'ambiguous' });
+    expect(credentialHeaders({ headers: { authorization: 'Bearer a', cookie: 'c' } }, names)).toEqual({ authorization: 'Bearer a', cookie: 'c' });
   });
 });
 

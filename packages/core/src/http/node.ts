@@ -112,7 +112,7 @@ export function createNodeGuard(
 ): (req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void) => void {
   const auth = createAuthenticator(manager, options);
   const getIp = options.getIp ?? socketIp;
-  return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req), ip: () => getIp(req), path: pathOf(req.url) }, req, res, next);
+  return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => getIp(req), path: pathOf(req.url) }, req, res, next);
 }
 
 /**
@@ -128,19 +128,20 @@ export function guardNodeRequest(
   res: ServerResponse,
   next: (error?: unknown) => void,
 ): void {
-  const apply = (outcome: AuthOutcome): void => {
-    if (!outcome.ok) return writeNodeResponse(res, outcome.response);
-    for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
-    req.apiKey = outcome.key;
-    finishOnResponse(res, outcome.finish);
-    next();
-  };
   let outcome: AuthOutcome | Promise<AuthOutcome>;
   try {
     outcome = auth(request);
   } catch (error) {
     return next(error);
   }
-  if (outcome instanceof Promise) outcome.then(apply, next);
-  else apply(outcome);
+  if (outcome instanceof Promise) outcome.then((settled) => applyOutcome(settled, req, res, next), next);
+  else applyOutcome(outcome, req, res, next);
+}
+
+function applyOutcome(outcome: AuthOutcome, req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void): void {
+  if (!outcome.ok) return writeNodeResponse(res, outcome.response);
+  for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
+  req.apiKey = outcome.key;
+  finishOnResponse(res, outcome.finish);
+  next();
 }
