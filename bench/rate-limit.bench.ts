@@ -1,6 +1,9 @@
 /**
- * keygate's Redis token bucket against rate-limiter-flexible's
- * RateLimiterRedis (ioredis client), on the same Redis in the same run.
+ * keygate's Redis token bucket, on a node-redis and on an ioredis client,
+ * against rate-limiter-flexible's RateLimiterRedis (ioredis client), on the
+ * same Redis in the same run. keygate on ioredis against rlf on ioredis is
+ * the like-for-like pair: the clients differ in how they write commands
+ * (node-redis batches them on `setImmediate`, ioredis writes at once).
  *
  * For each concurrency N, N callers loop for a fixed time over 1,000 bucket
  * names with a limit high enough that checks are admitted (so both do their
@@ -85,17 +88,21 @@ async function main(): Promise<void> {
   nodeRedis.on('error', () => undefined);
   await nodeRedis.connect();
   const ioredis = new IORedis(url, { enableOfflineQueue: true, lazyConnect: false });
+  const keygateIoredis = new IORedis(url, { enableOfflineQueue: true, lazyConnect: false });
+  await Promise.all([ioredis, keygateIoredis].map((c) => (c.status === 'ready' ? undefined : new Promise((resolve) => c.once('ready', resolve)))));
   const admin = createClient({ url });
   await admin.connect();
   const version = /redis_version:(\S+)/.exec(String(await admin.sendCommand(['INFO', 'server'])))?.[1];
 
   const run = Date.now().toString(36);
   const keygate = createRedisRateLimiter({ client: nodeRedis as RedisCommandClient, prefix: `kgbench:${run}:` });
+  const keygateIo = createRedisRateLimiter({ client: keygateIoredis, prefix: `kgbench:${run}:io:` });
   const policy = { limit: 1_000_000_000, windowSeconds: 60 };
   const rlf = new RateLimiterRedis({ storeClient: ioredis, points: 1_000_000_000, duration: 60, keyPrefix: `rlfbench:${run}` });
 
   const contenders: Array<{ name: string; check: (i: number) => Promise<unknown> }> = [
     { name: 'keygate createRedisRateLimiter (node-redis 5, token bucket)', check: (i) => keygate.consume(`b${i % 1000}`, policy) },
+    { name: 'keygate createRedisRateLimiter (ioredis 5, token bucket)', check: (i) => keygateIo.consume(`b${i % 1000}`, policy) },
     { name: 'rate-limiter-flexible RateLimiterRedis (ioredis 5, fixed window)', check: (i) => rlf.consume(`b${i % 1000}`, 1).catch((r: unknown) => r) },
   ];
 
@@ -103,7 +110,9 @@ async function main(): Promise<void> {
   for (const c of contenders) await drive(8, 300, c.check);
 
   const rows: string[] = [];
+  const ratios: string[] = [];
   for (const concurrency of [1, 16, 64]) {
+    const rates: number[] = [];
     for (const c of contenders) {
       const before = await commandStats(admin);
       const r = await drive(concurrency, durationMs, c.check);
@@ -114,9 +123,11 @@ async function main(): Promise<void> {
       const topLevel = (d.get('evalsha') ?? 0) + (d.get('eval') ?? 0) + (d.get('multi') ?? 0) + (d.get('exec') ?? 0);
       const perCheck = topLevel / r.count;
       const detail = [...d].filter(([n, v]) => v > 0 && n !== 'info').map(([n, v]) => `${n} ${(v / r.count).toFixed(2)}`).join(', ');
+      rates.push(r.count / r.seconds);
       rows.push(`| ${c.name} | ${concurrency} | ${fmt(r.count / r.seconds)} | ${us(percentile(r.latencies, 50))} | ${us(percentile(r.latencies, 99))} | ${perCheck.toFixed(2)} | ${detail} |`);
       console.log(rows[rows.length - 1]);
     }
+    ratios.push(`| ${concurrency} | ${(rates[0]! / rates[2]!).toFixed(2)}× | ${(rates[1]! / rates[2]!).toFixed(2)}× |`);
   }
 
   // Clean up the bench's keys.
@@ -143,9 +154,15 @@ which cost no extra round trip.
 | limiter | concurrent callers | checks/s | p50 | p99 | round trips / check | commands counted per check |
 | --- | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
+
+keygate's checks/s ÷ rate-limiter-flexible's (issue 4 target: ≥ 1 on the same client):
+
+| concurrent callers | keygate on node-redis ÷ rlf on ioredis | keygate on ioredis ÷ rlf on ioredis |
+| ---: | ---: | ---: |
+${ratios.join('\n')}
 `,
   );
-  await Promise.all([nodeRedis.close(), admin.close(), ioredis.quit()]);
+  await Promise.all([nodeRedis.close(), admin.close(), ioredis.quit(), keygateIoredis.quit()]);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -14,7 +14,7 @@
 import { ConfigError } from '../errors.js';
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditPolicy, CreditSpend, CreditState, CreditStore } from '../types.js';
-import { assertKeyPrefix, assertRedisClient, assertTimeout, evalScript, luaScript, sendWithDeadline, storageUnavailable, type RedisCommandClient } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, evalScript, luaScript, redisCommandClient, sendWithDeadline, storageUnavailable, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 
 /**
  * Refill boundaries in Lua, the same sums as `credit-refill.ts`
@@ -169,8 +169,8 @@ export function redisCreditBackend(store: unknown): RedisCreditBackend | undefin
 
 /** Options of {@link createRedisCreditStore}. */
 export interface RedisCreditStoreOptions {
-  /** A connected node-redis v5 client; keygate never connects or closes it. */
-  client: RedisCommandClient;
+  /** A connected node-redis v5 or ioredis v5 client; keygate never connects or closes it. */
+  client: RedisClientLike;
   /** Prefix of bucket keys. Default `keygate:cr:`. */
   prefix?: string;
   /** Deadline of one Redis call. Default 1000 ms. */
@@ -187,8 +187,7 @@ export interface RedisCreditStoreOptions {
 export function createRedisCreditStore(options: RedisCreditStoreOptions): CreditStore {
   const factory = 'createRedisCreditStore';
   if (typeof options !== 'object' || options === null) throw new ConfigError(`${factory}: options must be an object`, [{ field: 'options', message: 'must be an object' }]);
-  const { client } = options;
-  assertRedisClient(client, factory);
+  const client = redisCommandClient(options.client, factory);
   const prefix = assertKeyPrefix(options.prefix, 'keygate:cr:', factory);
   const timeoutMs = options.timeoutMs === undefined ? 1000 : assertTimeout(options.timeoutMs, factory);
 

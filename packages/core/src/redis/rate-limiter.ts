@@ -11,36 +11,39 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import {
-  assertKeyPrefix,
-  assertRedisClient,
-  assertTimeout,
-  luaScript,
-  sendWithDeadline,
-  type RedisCommandClient,
-} from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
- * Lua shared by the bucket scripts: the server time `now` (`TIME`), and
- * `level`, a bucket's level and time at `now` from its stored `level:updatedAt`
- * (full when missing or unreadable), refilled and clamped to the capacity.
+ * Lua shared by the bucket scripts: the server time `now` (`TIME`);
+ * `level(raw, full, limit)`, a bucket's level and time at `now` from its
+ * stored `level:updatedAt` (full when missing or unreadable), refilled and
+ * clamped to the capacity; `encode(level, at)`, the stored form; and
+ * `store(key, x, fullAt, field, value, ...)`, which writes fields of an owner
+ * hash whose stored `x` was `x` and whose buckets are full by `fullAt`.
  *
  * A level counts tokens times the window in ms, so a refill adds the whole
  * number `elapsed ms * limit` and whole costs keep it whole: no float drift
  * to snap, and it is written and read as an integer, which costs the server
  * far less than a float's 17 digits.
+ *
+ * Field `x` of an owner hash is a time (epoch ms) by which every bucket of
+ * the hash is full again, and the hash expires then (a missing bucket starts
+ * full, so that is the same state). `x` only moves forward, with a quarter
+ * more than needed and a second of slack: moving it costs an extra write, so
+ * a busy hash does it now and then rather than on every call. A hash whose
+ * `x` has passed holds only full buckets and is deleted.
  */
 const BUCKET_STATE_LUA = `
 local floor, ceil = math.floor, math.ceil
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
+local now = t[1] * 1000 + floor(t[2] / 1000)
 local function level(raw, full, limit)
   if raw then
     local c = string.find(raw, ':', 1, true)
     if c then
       local u, at = tonumber(string.sub(raw, 1, c - 1)), tonumber(string.sub(raw, c + 1))
-      if u and at and u >= 0 and at == at and at > -math.huge and at < math.huge then
+      if u and at and u >= 0 and at > -math.huge and at < math.huge then
         if now > at then
           u = u + (now - at) * limit
           at = now
@@ -52,13 +55,21 @@ local function level(raw, full, limit)
   end
   return full, now
 end
--- When a hash must live longer, it gets a quarter more than needed (and a second), so a busy hash moves its expiry now and then rather than on every call.
-local function expiry(fullAt)
-  return fullAt + floor((fullAt - now) / 4) + 1000
-end
 local function encode(u, at)
   if u < 9007199254740992 and u == floor(u) then return string.format('%d:%d', u, at) end
   return string.format('%.17g:%d', u, at)
+end
+local function store(key, xraw, fullAt, ...)
+  local x = tonumber(xraw) or 0
+  if fullAt > x and fullAt > now then
+    x = fullAt + floor((fullAt - now) / 4) + 1000
+    redis.call('HSET', key, 'x', x, ...)
+    redis.call('PEXPIREAT', key, x)
+  elseif x > now then
+    redis.call('HSET', key, ...)
+  elseif xraw then
+    redis.call('DEL', key)
+  end
 end
 `;
 
@@ -68,43 +79,40 @@ end
  * still share one bucket correctly.
  *
  * Layout (see {@link bucketKey}): KEYS[1] is the owner's hash, ARGV[1] the
- * bucket's field in it, holding `level:updatedAt`; field `x` is a time
- * (epoch ms) by which every bucket of the hash is full again, and the hash
- * expires then (a missing bucket starts full, so that is the same state).
- * `x` only moves forward, with some slack (`expiry`): it costs an extra
- * write, so not on every call.
- * ARGV[2..5]: capacity and cost as levels, limit, windowMs.
+ * bucket's field in it, holding `level:updatedAt`, and field `x` the hash's
+ * expiry (see `store`). ARGV[2..4]: capacity as a level, limit, cost as a level.
  *
- * Returns `{ allowed, remaining, resetAt, retryAfterMs }` as integers.
+ * Returns the bucket's stored state `level:updatedAt` after the call,
+ * prefixed by `!` when it was denied: the caller derives remaining, resetAt
+ * and retryAfterMs from it ({@link bucketOutcome}), which spares the server
+ * a reply array.
  */
 export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
-local full, limit, win, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local raw = redis.call('HMGET', KEYS[1], ARGV[1], 'x')
-local u, at = level(raw[1], full, limit)
-local allowed, retry = 0, 0
-if cost <= u then
-  allowed = 1
-  u = u - cost
-else
-  local missing = cost - u
-  if cost > full then missing = full end
-  retry = ceil(missing / limit)
-  if retry < 1 then retry = 1 end
-end
+local key, field = KEYS[1], ARGV[1]
+local full, limit, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local r = redis.call('HMGET', key, field, 'x')
+local u, at = level(r[1], full, limit)
+local ok = cost <= u
+if ok then u = u - cost end
 local fullAt = at
 if u < full then fullAt = at + ceil((full - u) / limit) end
-local x = tonumber(raw[2]) or 0
-if fullAt > x and fullAt > now then
-  x = expiry(fullAt)
-  redis.call('HSET', KEYS[1], ARGV[1], encode(u, at), 'x', x)
-  redis.call('PEXPIREAT', KEYS[1], x)
-elseif x > now then
-  redis.call('HSET', KEYS[1], ARGV[1], encode(u, at))
-elseif raw[2] then
-  redis.call('DEL', KEYS[1])
-end
-return { allowed, floor(u / win), fullAt, retry }
+local s = encode(u, at)
+store(key, r[2], fullAt, field, s)
+if ok then return s end
+return '!' .. s
 `;
+
+/**
+ * The outcome of one take from a bucket's level `u` after it and its time
+ * `at`, the same sums as the scripts': `remaining` whole tokens, `resetAt`
+ * when the bucket is full again, and for a denied take the wait until `cost`
+ * is there (a cost above capacity waits for a full bucket), at least 1 ms.
+ * `full` and `cost` are levels (tokens times `windowMs`).
+ */
+function bucketOutcome(allowed: boolean, u: number, at: number, full: number, limit: number, windowMs: number, cost: number, capacity: number): RateLimitState {
+  const retryAfterMs = allowed ? 0 : Math.max(1, Math.ceil((cost > full ? full : cost - u) / limit));
+  return { allowed, limit: capacity, remaining: Math.floor(u / windowMs), resetAt: u < full ? at + Math.ceil((full - u) / limit) : at, retryAfterMs };
+}
 
 const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
 
@@ -219,26 +227,15 @@ for j = 1, m do
 end
 if allowed == 1 then
   for j = 1, no do
-    local x = tonumber(xo[j]) or 0
     local latest = 0
-    local args, k = { KEYS[j] }, 1
+    local args, k = {}, 0
     for s = first[j], first[j + 1] - 1 do
       if fullAt[s] > latest then latest = fullAt[s] end
       args[k + 1] = ARGV[fpos[j] + s - 1]
       args[k + 2] = encode(lv[s], at[s])
       k = k + 2
     end
-    if latest > x and latest > now then
-      x = expiry(latest)
-      args[k + 1] = 'x'
-      args[k + 2] = x
-      redis.call('HSET', unpack(args))
-      redis.call('PEXPIREAT', KEYS[j], x)
-    elseif x > now then
-      redis.call('HSET', unpack(args))
-    elseif xo[j] then
-      redis.call('DEL', KEYS[j])
-    end
+    store(KEYS[j], xo[j], latest, unpack(args))
   end
 end
 for s = 1, nc do
@@ -275,8 +272,8 @@ export type RateLimiterFailureMode = 'closed' | 'open';
 
 /** Options of {@link createRedisRateLimiter}. */
 export interface RedisRateLimiterOptions {
-  /** A connected node-redis v5 client; keygate never connects or closes it. */
-  client: RedisCommandClient;
+  /** A connected node-redis v5 or ioredis v5 client; keygate never connects or closes it. */
+  client: RedisClientLike;
   /**
    * `closed` (default): deny every check while Redis is down; nothing gets
    * through unmetered. `open`: admit through a per-process in-memory bucket
@@ -349,8 +346,7 @@ function positiveInt(value: unknown, field: string, fallback: number): number {
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
   const factory = 'createRedisRateLimiter';
   if (typeof options !== 'object' || options === null) throw new ConfigError(`${factory}: options must be an object`, [{ field: 'options', message: 'must be an object' }]);
-  const { client } = options;
-  assertRedisClient(client, factory);
+  const client = redisCommandClient(options.client, factory);
   const failureMode = options.failureMode ?? 'closed';
   if (failureMode !== 'closed' && failureMode !== 'open') {
     throw new ConfigError(`${factory}: failureMode must be "closed" or "open"`, [{ field: 'failureMode', message: 'must be "closed" or "open"' }]);
@@ -411,22 +407,27 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       const capacity = policy.burst ?? policy.limit;
       const [owner, field] = bucketKey(bucket);
       const windowMs = policy.windowSeconds * 1000;
-      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + owner, field, String(capacity * windowMs), String(policy.limit), String(windowMs), String(cost * windowMs)];
-      return sendWithDeadline<[number, number, number, number]>(client, args, timeoutMs)
+      const full = capacity * windowMs;
+      const levels = cost * windowMs;
+      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + owner, field, String(full), String(policy.limit), String(levels)];
+      return sendWithDeadline<string>(client, args, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
           // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
           args[0] = 'EVAL';
           args[1] = SCRIPT.source;
-          return sendWithDeadline<[number, number, number, number]>(client, args, timeoutMs);
+          return sendWithDeadline<string>(client, args, timeoutMs);
         })
         .then(
-          (r): RateLimitState => {
+          (reply): RateLimitState => {
             if (downUntil !== 0) {
               downUntil = 0;
               log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
             }
-            return { allowed: r[0] === 1, limit: capacity, remaining: Number(r[1]), resetAt: Number(r[2]), retryAfterMs: Number(r[3]) };
+            const s = String(reply);
+            const denied = s.charCodeAt(0) === 33; // '!'
+            const colon = s.indexOf(':');
+            return bucketOutcome(!denied, Number(s.slice(denied ? 1 : 0, colon)), Number(s.slice(colon + 1)), full, policy.limit, windowMs, levels, capacity);
           },
           (error: unknown) => {
             onFailure(error);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { assertRedisClient, evalScript, keySegment, luaScript, RedisNotReadyError, RedisTimeoutError, sendWithDeadline, type RedisCommandClient } from './redis-client.js';
+import { assertRedisClient, evalScript, keySegment, luaScript, redisCommandClient, RedisNotReadyError, RedisTimeoutError, sendWithDeadline, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 describe('sendWithDeadline', () => {
@@ -41,10 +41,37 @@ describe('evalScript', () => {
   });
 });
 
+describe('redisCommandClient', () => {
+  it('uses a node-redis client as it is', () => {
+    const client: RedisCommandClient = { sendCommand: async () => 'OK' };
+    expect(redisCommandClient(client, 'f')).toBe(client);
+  });
+  it('sends through ioredis call() with the command name first, and is ready only when its status is', async () => {
+    const calls: unknown[][] = [];
+    const io = { status: 'connecting', call: async (...args: unknown[]) => void calls.push(args) };
+    const client = redisCommandClient(io, 'f');
+    expect(client.isReady).toBe(false);
+    await expect(sendWithDeadline(client, ['PING'], 100)).rejects.toBeInstanceOf(RedisNotReadyError);
+    io.status = 'ready';
+    expect(client.isReady).toBe(true);
+    await sendWithDeadline(client, ['EVALSHA', 'abc', '1', 'k', 'v'], 100);
+    expect(calls).toEqual([['EVALSHA', 'abc', '1', 'k', 'v']]);
+    // The same adapter each time, so stores on one ioredis client recognise each other.
+    expect(redisCommandClient(io, 'g')).toBe(client);
+  });
+  it('refuses anything else with a ConfigError naming both clients', () => {
+    for (const bad of [null, {}, { call: 1, status: 'ready' }, { call() {} }, 'redis://x']) {
+      expect(() => redisCommandClient(bad, 'createThing')).toThrow(ConfigError);
+    }
+    expect(() => redisCommandClient({}, 'createThing')).toThrow(/createThing: client .*sendCommand\(\).*call\(\)/);
+  });
+});
+
 describe('helpers', () => {
   it('assertRedisClient names the missing methods', () => {
     expect(() => assertRedisClient({ sendCommand() {} }, 'f', ['sendCommand', 'duplicate'])).toThrow(/duplicate\(\)/);
     expect(() => assertRedisClient(null, 'f')).toThrow(ConfigError);
+    expect(() => assertRedisClient({ sendCommand() {}, call() {}, status: 'ready' }, 'f')).toThrow(/ioredis client; this factory needs a node-redis/);
   });
   it('keySegment keeps ids apart and free of ":"', () => {
     expect(keySegment('a:b')).toBe('a%3Ab');

@@ -5,7 +5,9 @@
  *
  * keygate talks to the `redis` v5 client (`@redis/client`, the one
  * `@keyv/redis` uses) through `sendCommand`, so it needs nothing of the
- * client's typed command API and works with any client shaped the same.
+ * client's typed command API and works with any client shaped the same. The
+ * rate limiter and the credit store also take an ioredis v5 client, through
+ * its `call` ({@link redisCommandClient}).
  *
  * @module
  */
@@ -17,6 +19,54 @@ export interface RedisCommandClient {
   sendCommand(args: string[]): Promise<unknown>;
   /** node-redis: `false` while disconnected or reconnecting; keygate then fails fast without waiting. */
   readonly isReady?: boolean;
+}
+
+/** What keygate calls on an ioredis v5 client: raw commands (`call`) and its connection `status`. */
+export interface IORedisCommandClient {
+  call(command: string, ...args: string[]): Promise<unknown>;
+  /** ioredis: `'ready'` once connected; anything else and keygate fails fast without waiting. */
+  readonly status: string;
+}
+
+/** A node-redis v5 client or an ioredis v5 client. */
+export type RedisClientLike = RedisCommandClient | IORedisCommandClient;
+
+// ioredis also has a `sendCommand`, taking its own Command objects: `call` with a `status` string tells it apart.
+function isIORedis(client: object): client is IORedisCommandClient {
+  return typeof (client as IORedisCommandClient).call === 'function' && typeof (client as IORedisCommandClient).status === 'string';
+}
+
+// One adapter per ioredis client, so two stores on the same client see the same object.
+const adapters = new WeakMap<object, RedisCommandClient>();
+
+/**
+ * The {@link RedisCommandClient} to send through for a node-redis client (itself)
+ * or an ioredis client (an adapter over `call` and `status`).
+ *
+ * @throws ConfigError naming the factory when `client` is neither.
+ */
+export function redisCommandClient(client: unknown, factory: string): RedisCommandClient {
+  if (typeof client === 'object' && client !== null) {
+    if (isIORedis(client)) {
+      const io = client;
+      let adapter = adapters.get(io);
+      if (adapter === undefined) {
+        const call = io.call;
+        adapter = {
+          // ioredis takes the command name and its arguments as one argument list: no copy of `args`.
+          sendCommand: (args) => Reflect.apply(call, io, args) as Promise<unknown>,
+          get isReady() {
+            return io.status === 'ready';
+          },
+        };
+        adapters.set(io, adapter);
+      }
+      return adapter;
+    }
+    if (typeof (client as RedisCommandClient).sendCommand === 'function') return client as RedisCommandClient;
+  }
+  const message = 'must be a connected node-redis v5 client (sendCommand()) or ioredis v5 client (call())';
+  throw new ConfigError(`${factory}: client ${message}`, [{ field: 'client', message }]);
 }
 
 /** A client that can also make a dedicated subscriber connection (node-redis `duplicate()`). */
@@ -47,6 +97,10 @@ export const DEFAULT_REDIS_TIMEOUT_MS = 200;
 export function assertRedisClient(client: unknown, factory: string, methods: readonly string[] = ['sendCommand']): void {
   if (typeof client !== 'object' || client === null) {
     throw new ConfigError(`${factory}: client must be a connected redis (node-redis v5) client`, [{ field: 'client', message: 'must be a redis client' }]);
+  }
+  if (isIORedis(client)) {
+    const message = 'is an ioredis client; this factory needs a node-redis v5 client (ioredis works for the rate limiter and the credit store)';
+    throw new ConfigError(`${factory}: client ${message}`, [{ field: 'client', message }]);
   }
   const missing = methods.filter((m) => typeof (client as Record<string, unknown>)[m] !== 'function');
   if (missing.length > 0) {
