@@ -15,14 +15,22 @@ const AMBIGUOUS: PresentedKey = { kind: 'ambiguous' };
 
 /** The token of an `Authorization: Bearer` header; `undefined` for another scheme or none. */
 export function bearerToken(value: string | undefined): string | undefined {
-  if (value === undefined || value.length < 6) return undefined;
+  if (value === undefined || value.length < 6 || !isBearer(value)) return undefined;
   // "Bearer" with nothing after it (node trims the header) is an empty key, not a missing one.
-  if (value.length === 6) return value.toLowerCase() === 'bearer' ? '' : undefined;
-  // Compare the scheme without building a lower-cased copy of the header.
-  const scheme = value.charCodeAt(6);
-  if (scheme !== 32 && scheme !== 9) return undefined;
-  if (value.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  if (value.length === 6) return '';
+  const gap = value.charCodeAt(6);
+  if (gap !== 32 && gap !== 9) return undefined;
   return value.slice(7).trim();
+}
+
+/**
+ * Whether `value` starts with "bearer" in any case, compared in place: no
+ * lower-cased copy per request. Setting bit 0x20 folds exactly the ASCII
+ * capitals onto the lower-case letters; no other character lands on one.
+ */
+function isBearer(value: string): boolean {
+  for (let i = 0; i < 6; i++) if ((value.charCodeAt(i) | 0x20) !== 'bearer'.charCodeAt(i)) return false;
+  return true;
 }
 
 /**

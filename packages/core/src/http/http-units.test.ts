@@ -13,6 +13,10 @@ describe('credentials', () => {
     expect(bearerToken('Basic abc')).toBeUndefined();
     expect(bearerToken('Bearerabc')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+    // Characters one bit away from the letters (0x20 cleared or set) are not the scheme.
+    for (const lookalike of ['\u0002earer k', 'Bear\u0005r k', 'bearEr\u0000k', 'bearer\u00a0k', 'beare\u0012 k', 'BEARER\tk']) {
+      expect(bearerToken(lookalike)).toBe(lookalike.startsWith('BEARER\t') ? 'k' : undefined);
+    }
   });
 
   it('treats two different keys, or a header sent twice, as ambiguous', () => {
