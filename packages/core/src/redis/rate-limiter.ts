@@ -84,7 +84,7 @@ end
  *
  * Returns the bucket's stored state `level:updatedAt` after the call,
  * prefixed by `!` when it was denied: the caller derives remaining, resetAt
- * and retryAfterMs from it ({@link bucketOutcome}), which spares the server
+ * and retryAfterMs from it, which spares the server
  * a reply array.
  */
 export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
@@ -102,34 +102,46 @@ if ok then return s end
 return '!' .. s
 `;
 
+const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
+
 /**
- * The outcome of one take from a bucket's level `u` after it and its time
- * `at`, the same sums as the scripts': `remaining` whole tokens, `resetAt`
- * when the bucket is full again, and for a denied take the wait until `cost`
- * is there (a cost above capacity waits for a full bucket), at least 1 ms.
- * `full` and `cost` are levels (tokens times `windowMs`).
+ * A bucket's state as reported, from its level `u` and time `at` as the
+ * scripts leave them: `remaining` whole tokens and `resetAt`, when it is full
+ * again. `full` is a level (capacity times `windowMs`).
  */
-function bucketOutcome(allowed: boolean, u: number, at: number, full: number, limit: number, windowMs: number, cost: number, capacity: number): RateLimitState {
-  const retryAfterMs = allowed ? 0 : Math.max(1, Math.ceil((cost > full ? full : cost - u) / limit));
+function bucketState(allowed: boolean, retryAfterMs: number, u: number, at: number, full: number, limit: number, windowMs: number, capacity: number): RateLimitState {
   return { allowed, limit: capacity, remaining: Math.floor(u / windowMs), resetAt: u < full ? at + Math.ceil((full - u) / limit) : at, retryAfterMs };
 }
 
-const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
+/** The wait of a denied take of `cost` from level `u`, as levels: until `cost` is there, or the bucket is full when `cost` is above it; at least 1 ms. */
+function waitFor(cost: number, u: number, full: number, limit: number): number {
+  return Math.max(1, Math.ceil((cost > full ? full : cost - u) / limit));
+}
+
+/** Splits a stored `level:updatedAt` (as a script returns it, after `skip` leading characters). */
+function parseLevel(s: string, skip: number): [u: number, at: number] {
+  const colon = s.indexOf(':', skip);
+  return [Number(s.slice(skip, colon)), Number(s.slice(colon + 1))];
+}
 
 /**
  * {@link RateLimiter.meter} in one script: every token bucket (the same
  * arithmetic and layout as {@link TOKEN_BUCKET_LUA}) and every credit bucket
  * (as `CREDIT_SPEND_LUA`) checked at one server time, then all taken or none.
  *
- * KEYS: the owner hashes of the buckets, then the m credit keys. ARGV: the
- * number of owners, m, the number of takes n; per owner its number of
- * distinct bucket fields and those fields (one HMGET per owner); per take
- * its slot (the running number of its field across owners), capacity and
- * cost as levels, limit, windowMs; per credit cost, initial, tag, amount
- * (`creditArgs`). A bucket or credit listed twice pays twice.
- * Returns `{ allowed, [ok, remaining, resetAt, retryAfterMs] * n,
- * [ok, remaining, refillAt or -1] * m }`; remaining counts are after the
- * take when allowed, untouched otherwise.
+ * KEYS: the owner hashes of the buckets, then the distinct credit keys.
+ * ARGV: the number of owners, of credit takes m, of bucket takes n; per
+ * owner its number of distinct bucket fields and those fields (one HMGET per
+ * owner); per take its slot (the running number of its field across
+ * owners), capacity and cost as levels, limit; per credit key its initial,
+ * tag, amount (`creditArgs`); per credit take its credit key's number and
+ * cost. A bucket or credit listed twice pays twice.
+ *
+ * Returns `{ allowed, state per slot, [remaining, refillAt or -1] per credit key }`.
+ * A slot's state is its `level:updatedAt` after the takes when allowed (as
+ * stored), before them otherwise, and a credit's remaining likewise: the
+ * caller derives each take's outcome from them (replaying the takes when
+ * denied), which spares the server building a reply per take.
  */
 export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}${CREDIT_STATE_LUA}
 local no, m, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -147,106 +159,67 @@ for j = 1, no do
   p = p + 1 + nf
 end
 first[no + 1] = ns + 1
-local allowed = 1
-local out = { 0 }
--- Per slot: level now and before, updatedAt, capacity, limit, window of its last take.
-local lv, lv0, at, cap, lim, win = {}, {}, {}, {}, {}, {}
+local allowed = true
+-- Per slot: level now and before the takes, updatedAt, capacity and limit of its last take.
+local lv, lv0, at, cap, lim = {}, {}, {}, {}, {}
 for i = 1, n do
   local s = tonumber(ARGV[p])
-  local full, limit, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 4])
-  win[s] = tonumber(ARGV[p + 3])
-  p = p + 5
+  local full, limit, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
+  p = p + 4
   local u = lv[s]
   if u == nil then
     u, at[s] = level(raw[s], full, limit)
     lv0[s] = u
   end
   cap[s], lim[s] = full, limit
-  local o = 4 * i - 2
-  local retry = 0
-  if cost <= u then
-    out[o] = 1
-    lv[s] = u - cost
-  else
-    out[o] = 0
-    allowed = 0
-    lv[s] = u
-    local missing = cost - u
-    if cost > full then missing = full end
-    retry = ceil(missing / limit)
-    if retry < 1 then retry = 1 end
-  end
-  out[o + 1] = s
-  out[o + 2] = 0
-  out[o + 3] = retry
+  if cost <= u then lv[s] = u - cost else lv[s] = u; allowed = false end
 end
-local cslot, ckey, crem, crem0, cref, cnext, cmoved, ctag = {}, {}, {}, {}, {}, {}, {}, {}
-local nc = 0
-for j = 1, m do
-  local key = KEYS[no + j]
-  local cost = tonumber(ARGV[p])
-  local s = cslot[key]
-  if s == nil then
-    nc = nc + 1
-    s = nc
-    cslot[key] = s
-    ckey[s] = key
-    ctag[s] = ARGV[p + 2]
-    crem0[s], cref[s], cnext[s], cmoved[s] = credit_now(redis.call('HMGET', key, 'r', 'f', 'n', 'p'), ARGV[p + 1], ARGV[p + 2], ARGV[p + 3])
-    crem[s] = crem0[s]
-  end
-  p = p + 4
-  local o = 4 * n + 3 * j - 1
-  if crem[s] >= cost then
-    out[o] = 1
-    crem[s] = crem[s] - cost
-  else
-    out[o] = 0
-    allowed = 0
-  end
-  out[o + 1] = s
-  out[o + 2] = cnext[s]
-end
-out[1] = allowed
-local fullAt = {}
-for i = 1, n do
-  local o = 4 * i - 2
-  local s = out[o + 1]
-  local u = lv0[s]
-  if allowed == 1 then u = lv[s] end
-  local f = at[s]
-  if u < cap[s] then f = f + ceil((cap[s] - u) / lim[s]) end
-  fullAt[s] = f
-  out[o + 1] = floor(u / win[s])
-  out[o + 2] = f
+local nc = #KEYS - no
+local crem, crem0, cref, cnext, cmoved, ctag = {}, {}, {}, {}, {}, {}
+for c = 1, nc do
+  ctag[c] = ARGV[p + 1]
+  crem0[c], cref[c], cnext[c], cmoved[c] = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[p], ARGV[p + 1], ARGV[p + 2])
+  crem[c] = crem0[c]
+  p = p + 3
 end
 for j = 1, m do
-  local o = 4 * n + 3 * j
-  local s = out[o]
-  if allowed == 1 then out[o] = crem[s] else out[o] = crem0[s] end
+  local c, cost = tonumber(ARGV[p]), tonumber(ARGV[p + 1])
+  p = p + 2
+  if crem[c] >= cost then crem[c] = crem[c] - cost else allowed = false end
 end
-if allowed == 1 then
+local out = { 0 }
+if allowed then
+  out[1] = 1
   for j = 1, no do
     local latest = 0
     local args, k = {}, 0
     for s = first[j], first[j + 1] - 1 do
-      if fullAt[s] > latest then latest = fullAt[s] end
+      local u = lv[s]
+      local f = at[s]
+      if u < cap[s] then f = f + ceil((cap[s] - u) / lim[s]) end
+      if f > latest then latest = f end
+      local e = encode(u, at[s])
+      out[s + 1] = e
       args[k + 1] = ARGV[fpos[j] + s - 1]
-      args[k + 2] = encode(lv[s], at[s])
+      args[k + 2] = e
       k = k + 2
     end
     store(KEYS[j], xo[j], latest, unpack(args))
   end
+else
+  for s = 1, ns do out[s + 1] = encode(lv0[s], at[s]) end
 end
-for s = 1, nc do
-  local r = crem0[s]
-  if allowed == 1 then r = crem[s] end
-  if cmoved[s] and cnext[s] >= 0 then
-    redis.call('HSET', ckey[s], 'r', string.format('%d', r), 'f', string.format('%d', cref[s]), 'n', cnext[s], 'p', ctag[s])
-  elseif cmoved[s] then
-    redis.call('HSET', ckey[s], 'r', string.format('%d', r), 'f', string.format('%d', cref[s]))
-  elseif allowed == 1 then
-    redis.call('HSET', ckey[s], 'r', string.format('%d', r))
+for c = 1, nc do
+  local r = crem0[c]
+  if allowed then r = crem[c] end
+  out[ns + 2 * c] = r
+  out[ns + 2 * c + 1] = cnext[c]
+  if cmoved[c] and cnext[c] >= 0 then
+    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r), 'f', string.format('%d', cref[c]), 'n', cnext[c], 'p', ctag[c])
+  elseif cmoved[c] then
+    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r), 'f', string.format('%d', cref[c]))
+  elseif allowed then
+    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r))
   end
 end
 return out
@@ -426,8 +399,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
             }
             const s = String(reply);
             const denied = s.charCodeAt(0) === 33; // '!'
-            const colon = s.indexOf(':');
-            return bucketOutcome(!denied, Number(s.slice(denied ? 1 : 0, colon)), Number(s.slice(colon + 1)), full, policy.limit, windowMs, levels, capacity);
+            const [u, at] = parseLevel(s, denied ? 1 : 0);
+            return bucketState(!denied, denied ? waitFor(levels, u, full, policy.limit) : 0, u, at, full, policy.limit, windowMs, capacity);
           },
           (error: unknown) => {
             onFailure(error);
@@ -445,8 +418,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       const owners: string[] = [];
       const fields: string[][] = [];
       const placed: number[] = [];
+      // Distinct credit keys in first-seen order, each with the policy of its first take; per credit take its key's index.
       const creditKeys: string[] = [];
-      const creditTail: string[] = [];
+      const creditPolicies: string[] = [];
+      const creditOf: number[] = [];
       try {
         for (const b of buckets) {
           checkRequest(b.policy, b.cost);
@@ -468,8 +443,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
           for (const c of credits) {
             assertCreditCount(c.cost, 'cost');
             assertCreditPolicy(c.policy);
-            creditKeys.push(backend.prefix + c.bucket);
-            creditTail.push(String(c.cost), ...creditArgs(c.policy));
+            const key = backend.prefix + c.bucket;
+            let k = creditKeys.indexOf(key);
+            if (k < 0) {
+              k = creditKeys.push(key) - 1;
+              creditPolicies.push(...creditArgs(c.policy));
+            }
+            creditOf.push(k);
           }
         }
       } catch (error) {
@@ -495,18 +475,25 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         slots += own.length;
         command.push(String(own.length), ...own);
       }
+      // Per take: its slot (0-based here), and as levels its capacity and cost; per slot its last take, whose policy reports the slot's state.
+      const slotOf: number[] = [];
+      const lastTake: number[] = [];
       for (let i = 0; i < buckets.length; i++) {
         const { policy, cost } = buckets[i]!;
         const windowMs = policy.windowSeconds * 1000;
-        command.push(String(firstSlot[placed[2 * i]!]! + placed[2 * i + 1]! + 1), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(windowMs), String(cost * windowMs));
+        const slot = firstSlot[placed[2 * i]!]! + placed[2 * i + 1]!;
+        slotOf.push(slot);
+        lastTake[slot] = i;
+        command.push(String(slot + 1), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(cost * windowMs));
       }
-      command.push(...creditTail);
-      return sendWithDeadline<number[]>(client, command, timeoutMs)
+      command.push(...creditPolicies);
+      for (let j = 0; j < credits.length; j++) command.push(String(creditOf[j]! + 1), String(credits[j]!.cost));
+      return sendWithDeadline<Array<string | number>>(client, command, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
           command[0] = 'EVAL';
           command[1] = METER.source;
-          return sendWithDeadline<number[]>(client, command, timeoutMs);
+          return sendWithDeadline<Array<string | number>>(client, command, timeoutMs);
         })
         .then(
           (r): MeterOutcome => {
@@ -514,19 +501,48 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
               downUntil = 0;
               log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
             }
+            const allowed = Number(r[0]) === 1;
+            // Each slot as the script left it; when denied, `level` replays the takes from it to find which ones failed.
+            const reported: Array<[number, number]> = [];
+            const level: number[] = [];
+            for (let s = 0; s < slots; s++) {
+              reported.push(parseLevel(String(r[s + 1]), 0));
+              level.push(reported[s]![0]);
+            }
             const states: RateLimitState[] = [];
             for (let i = 0; i < buckets.length; i++) {
-              const p = 1 + i * 4;
-              const policy = buckets[i]!.policy;
-              states.push({ allowed: r[p] === 1, limit: policy.burst ?? policy.limit, remaining: Number(r[p + 1]), resetAt: Number(r[p + 2]), retryAfterMs: Number(r[p + 3]) });
+              const { policy, cost } = buckets[i]!;
+              const s = slotOf[i]!;
+              let retryAfterMs = 0;
+              let ok = allowed;
+              if (!allowed) {
+                const windowMs = policy.windowSeconds * 1000;
+                const full = (policy.burst ?? policy.limit) * windowMs;
+                const levels = cost * windowMs;
+                ok = levels <= level[s]!;
+                if (ok) level[s]! -= levels;
+                else retryAfterMs = waitFor(levels, level[s]!, full, policy.limit);
+              }
+              const last = buckets[lastTake[s]!]!.policy;
+              const windowMs = last.windowSeconds * 1000;
+              const [u, at] = reported[s]!;
+              states.push(bucketState(ok, retryAfterMs, u, at, (last.burst ?? last.limit) * windowMs, last.limit, windowMs, policy.burst ?? policy.limit));
             }
             const spends = [];
+            const left: number[] = [];
             for (let j = 0; j < credits.length; j++) {
-              const p = 1 + buckets.length * 4 + j * 3;
-              const refillAt = Number(r[p + 2]);
-              spends.push(refillAt >= 0 ? { allowed: r[p] === 1, remaining: Number(r[p + 1]), refillAt } : { allowed: r[p] === 1, remaining: Number(r[p + 1]) });
+              const k = creditOf[j]!;
+              const remaining = Number(r[slots + 1 + 2 * k]);
+              const refillAt = Number(r[slots + 2 + 2 * k]);
+              let ok = allowed;
+              if (!allowed) {
+                const have = left[k] ?? remaining;
+                ok = have >= credits[j]!.cost;
+                left[k] = ok ? have - credits[j]!.cost : have;
+              }
+              spends.push(refillAt >= 0 ? { allowed: ok, remaining, refillAt } : { allowed: ok, remaining });
             }
-            return { allowed: r[0] === 1, buckets: states, credits: spends };
+            return { allowed, buckets: states, credits: spends };
           },
           (error: unknown) => {
             onFailure(error);
