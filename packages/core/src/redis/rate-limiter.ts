@@ -118,6 +118,19 @@ function waitFor(cost: number, u: number, full: number, limit: number): number {
   return Math.max(1, Math.ceil((cost > full ? full : cost - u) / limit));
 }
 
+/** The outcome of {@link TOKEN_BUCKET_LUA}'s reply for a take of `levels` under `policy`. */
+function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): RateLimitState {
+  const s = typeof reply === 'string' ? reply : String(reply);
+  const denied = s.charCodeAt(0) === 33; // '!'
+  const colon = s.indexOf(':');
+  const u = Number(s.slice(denied ? 1 : 0, colon));
+  const at = Number(s.slice(colon + 1));
+  const capacity = policy.burst ?? policy.limit;
+  const windowMs = policy.windowSeconds * 1000;
+  const full = capacity * windowMs;
+  return bucketState(!denied, denied ? waitFor(levels, u, full, policy.limit) : 0, u, at, full, policy.limit, windowMs, capacity);
+}
+
 /** Splits a stored `level:updatedAt` (as a script returns it, after `skip` leading characters). */
 function parseLevel(s: string, skip: number): [u: number, at: number] {
   const colon = s.indexOf(':', skip);
@@ -285,13 +298,16 @@ export interface RedisRateLimiter extends RateLimiter {
   readonly healthy: boolean;
 }
 
+function positiveFinite(n: unknown): boolean {
+  return typeof n === 'number' && n > 0 && n !== Infinity;
+}
+
+// Runs on every check: no closure made per call.
 function checkRequest(policy: RateLimitPolicy, cost: number): void {
   if (!(cost >= 0) || cost === Infinity) {
     throw new ValidationError([{ field: 'cost', message: 'Must be a finite number of tokens, 0 or more' }]);
   }
-  const capacity = policy?.burst ?? policy?.limit;
-  const ok = (n: unknown) => typeof n === 'number' && n > 0 && n !== Infinity;
-  if (typeof policy !== 'object' || policy === null || !ok(policy.limit) || !ok(policy.windowSeconds) || !ok(capacity)) {
+  if (typeof policy !== 'object' || policy === null || !positiveFinite(policy.limit) || !positiveFinite(policy.windowSeconds) || !positiveFinite(policy.burst ?? policy.limit)) {
     throw new ValidationError([{ field: 'policy', message: 'Invalid rate-limit policy; limit, windowSeconds and burst must be positive and finite' }]);
   }
 }
@@ -343,6 +359,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     );
   }
 
+  function recovered(): void {
+    downUntil = 0;
+    log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
+  }
+
+  function failed(error: unknown, bucket: string, policy: RateLimitPolicy, cost: number): RateLimitState {
+    onFailure(error);
+    return fallback(bucket, policy, cost);
+  }
+
   function fallback(bucket: string, policy: RateLimitPolicy, cost: number): RateLimitState {
     if (local !== undefined) return local.consume(bucket, policy, cost);
     const now = Date.now();
@@ -377,36 +403,34 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         // Half-open: this call probes; the others keep using the fallback meanwhile.
         downUntil = Date.now() + retryIntervalMs;
       }
-      const capacity = policy.burst ?? policy.limit;
-      const [owner, field] = bucketKey(bucket);
       const windowMs = policy.windowSeconds * 1000;
-      const full = capacity * windowMs;
+      const full = (policy.burst ?? policy.limit) * windowMs;
       const levels = cost * windowMs;
+      // bucketKey inline: no pair array per check.
+      const second = bucket.indexOf(':', bucket.indexOf(':') + 1);
+      const owner = second < 0 ? bucket : bucket.slice(0, second);
+      const field = second < 0 ? '' : bucket.slice(second);
       const args = ['EVALSHA', SCRIPT.sha, '1', prefix + owner, field, String(full), String(policy.limit), String(levels)];
-      return sendWithDeadline<string>(client, args, timeoutMs)
-        .catch((error: unknown) => {
-          if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      // Anonymous callbacks over module-level helpers: the fewest closures per check.
+      return sendWithDeadline(client, args, timeoutMs).then(
+        (reply) => {
+          if (downUntil !== 0) recovered();
+          return consumed(reply, policy, levels);
+        },
+        (error: unknown) => {
+          if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) return failed(error, bucket, policy, cost);
           // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
           args[0] = 'EVAL';
           args[1] = SCRIPT.source;
-          return sendWithDeadline<string>(client, args, timeoutMs);
-        })
-        .then(
-          (reply): RateLimitState => {
-            if (downUntil !== 0) {
-              downUntil = 0;
-              log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
-            }
-            const s = String(reply);
-            const denied = s.charCodeAt(0) === 33; // '!'
-            const [u, at] = parseLevel(s, denied ? 1 : 0);
-            return bucketState(!denied, denied ? waitFor(levels, u, full, policy.limit) : 0, u, at, full, policy.limit, windowMs, capacity);
-          },
-          (error: unknown) => {
-            onFailure(error);
-            return fallback(bucket, policy, cost);
-          },
-        );
+          return sendWithDeadline(client, args, timeoutMs).then(
+            (reply) => {
+              if (downUntil !== 0) recovered();
+              return consumed(reply, policy, levels);
+            },
+            (retryError: unknown) => failed(retryError, bucket, policy, cost),
+          );
+        },
+      );
     },
     sharesCreditsWith(store) {
       return redisCreditBackend(store)?.client === client;
@@ -497,10 +521,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         })
         .then(
           (r): MeterOutcome => {
-            if (downUntil !== 0) {
-              downUntil = 0;
-              log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
-            }
+            if (downUntil !== 0) recovered();
             const allowed = Number(r[0]) === 1;
             // Each slot as the script left it; when denied, `level` replays the takes from it to find which ones failed.
             const reported: Array<[number, number]> = [];
