@@ -284,7 +284,12 @@ export interface KeyManagerOptions {
   storage?: KeygateStorage;
   /** Default: in-memory token buckets. */
   rateLimiter?: import('./types.js').RateLimiter;
-  /** Usage quotas. Default: in-memory (per process; use the Redis or PostgreSQL one with several instances). */
+  /**
+   * Usage quotas. Default: the storage's own (`storage.credits`: PostgreSQL
+   * and SQLite storage share credits through their database), else in memory,
+   * per process. With Redis, pass `createRedisCreditStore` on the limiter's
+   * client: buckets and credits are then taken in one script.
+   */
   creditStore?: CreditStore;
   /** Cross-instance cache invalidation. Default: none (single process). */
   eventBus?: EventBus;

@@ -153,7 +153,7 @@ export class KeyManager {
     this.config = resolveConfig(options.config);
     this.storage = options.storage ?? createMemoryStorage();
     this.rateLimiter = options.rateLimiter ?? createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
-    this.creditStore = options.creditStore ?? createMemoryCreditStore(options.clock ? { clock: options.clock } : {});
+    this.creditStore = options.creditStore ?? this.storage.credits ?? createMemoryCreditStore(options.clock ? { clock: options.clock } : {});
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? console;
     checkDependencies(options, this.storage, this.rateLimiter);
@@ -1427,6 +1427,7 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
     need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget', 'incrementTags', 'rangeByTag']);
     need(storage.identities, 'storage.identities', ['get', 'findByExternalId', 'insert', 'put', 'delete', 'list']);
     need(storage.tenants, 'storage.tenants', ['get', 'put']);
+    if (storage.credits !== undefined) need(storage.credits, 'storage.credits', ['spend', 'set', 'get', 'reset']);
   }
   need(limiter, 'rateLimiter', ['consume', 'reset']);
   if (options.creditStore !== undefined) need(options.creditStore, 'creditStore', ['spend', 'set', 'get', 'reset']);

@@ -359,6 +359,12 @@ export interface KeygateStorage {
   identities: IdentityStore;
   /** Per-tenant settings (the key expiry policy). */
   tenants: TenantSettingsStore;
+  /**
+   * Credits kept in the same database, shared by every process using it
+   * (PostgreSQL and SQLite storage provide one). A `KeyManager` given no
+   * `creditStore` spends credits here; without it, in memory, per process.
+   */
+  credits?: CreditStore;
   /** Releases connections this bundle opened itself; never closes a client the host passed in. */
   close?(): Awaitable<void>;
 }

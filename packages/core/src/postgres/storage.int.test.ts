@@ -2,6 +2,7 @@ import KeyvPostgres from '@keyv/postgres';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
+import { KeyManager } from '../manager.js';
 import { createKeyvStorage } from '../stores/keyv-storage.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runStorageConformance } from '../testing/store-suite.js';
@@ -53,6 +54,25 @@ describe.skipIf(!postgres.available)('PostgreSQL storage (live PostgreSQL)', () 
       expect(rows[0].n).toBe(8);
       await storages[0]!.ready(); // idempotent
     } finally {
+      await drop();
+    }
+  });
+
+  it('spends credits in the database for managers built on it without a creditStore (two pools, as two processes)', async () => {
+    const { pool, schema, drop } = isolatedPool();
+    const other = new pg.Pool({ connectionString: postgres.url, max: 4 });
+    const admin = { id: 'admin', tenantId: 'acme', role: 'admin' as const };
+    const managers = [new KeyManager({ storage: createPostgresStorage({ pool, schema }) }), new KeyManager({ storage: createPostgresStorage({ pool: other, schema }) })];
+    try {
+      const { secret } = await managers[0]!.create(admin, { name: 'metered', credits: { initial: 5 }, rateLimit: null });
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => managers[i % 2]!.verify(secret)));
+      expect(results.filter((r) => r.valid)).toHaveLength(5);
+      expect(results.filter((r) => r.code === 'USAGE_EXCEEDED')).toHaveLength(7);
+      const { rows } = await pool.query(`SELECT remaining::int AS remaining FROM "${schema}"."keygate_credits"`);
+      expect(rows).toEqual([{ remaining: 0 }]);
+    } finally {
+      await Promise.all(managers.map((m) => m.close()));
+      await other.end();
       await drop();
     }
   });

@@ -18,6 +18,7 @@ import { assertIdentityRecord } from '../stores/identity-records.js';
 import type {
   AuditEvent,
   AuditQuery,
+  CreditStore,
   IdentityRecord,
   KeyListQuery,
   KeyRecord,
@@ -31,6 +32,7 @@ import type {
   TenantSettings,
 } from '../types.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas } from '../stores/tag-usage.js';
+import { createPostgresCreditStore } from './credit-store.js';
 import { migrate, statementName, tableNames, type PgPoolLike } from './migrations.js';
 
 export type { PgPoolLike, PgClientLike } from './migrations.js';
@@ -54,6 +56,8 @@ export interface PostgresStorage extends KeygateStorage {
   /** Resolves once the tables exist (every method waits for it too); rejects with STORAGE_UNAVAILABLE if setup failed (the next call retries). */
   ready(): Promise<void>;
   close(): Promise<void>;
+  /** Credits in the same schema (`<prefix>credits`), atomic for every process on the database. */
+  credits: CreditStore;
 }
 
 /** A time bound as a whole number of ms within bigint range: `at` is an integer, so ceil keeps `>=` and `<` exact. */
@@ -108,6 +112,8 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
 
   return {
     ready,
+    // Its own setup is the same migration (serialised by an advisory lock), so it works before or without ready().
+    credits: createPostgresCreditStore({ pool, schema: options.schema ?? 'public', tablePrefix: options.tablePrefix ?? 'keygate_', migrate: options.migrate !== false }),
     keys: {
       async get(id) {
         if (typeof id !== 'string') return undefined;

@@ -28,7 +28,6 @@ import { BackendError, ConfigError } from '../errors.js';
 import { KeyManager } from '../manager.js';
 import type { KeyManagerOptions, Logger } from '../manager-types.js';
 import { createMemoryRateLimiter } from '../memory-rate-limiter.js';
-import { createPostgresCreditStore } from '../postgres/credit-store.js';
 import { createPostgresStorage } from '../postgres/storage.js';
 import { createRedisCreditStore } from '../redis/credit-store.js';
 import { createRedisEventBus, type RedisEventBus } from '../redis/event-bus.js';
@@ -77,31 +76,32 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisPubSubCli
   return client as unknown as RedisPubSubClient & { close(): Promise<unknown> };
 }
 
-/** A storage, and the credit store in the same database when it can spend atomically for every process using it. */
-interface OpenedStorage {
-  storage: KeygateStorage;
-  creditStore?: CreditStore;
-}
-
-/** {@link createStorage}, plus the credit store {@link connectKeygate} uses when there is no Redis. */
-async function openStorage(url: string, options: CreateStorageOptions): Promise<OpenedStorage> {
+/**
+ * Opens the storage a URL names. The returned storage owns the connection
+ * it opened: `close()` releases it. SQLite and PostgreSQL storage also keep
+ * credits (`storage.credits`), shared by every process on the database.
+ *
+ * @throws ConfigError for an unknown scheme or a bad option; BackendError
+ *   (`STORAGE_UNAVAILABLE`) when the server cannot be reached.
+ */
+export async function createStorage(url: string, options: CreateStorageOptions = {}): Promise<KeygateStorage> {
   const scheme = schemeOf(url);
   const logger = options.logger ?? console;
   switch (scheme) {
     case 'memory':
-      return { storage: createMemoryStorage() };
+      return createMemoryStorage();
     case 'sqlite': {
       const path = url.slice('sqlite://'.length);
       if (path.length === 0) throw new ConfigError('createStorage: sqlite:// needs a file path, e.g. sqlite://./data/keygate.sqlite', [{ field: 'url', message: 'needs a file path' }]);
       const { default: KeyvSqlite } = await import('@keyv/sqlite');
       const store = new KeyvSqlite(`sqlite://${path}`);
       const storage = createKeyvStorage({ store });
-      return { storage: { ...storage, close: () => store.disconnect() }, creditStore: createSqliteCreditStore({ query: store.query }) };
+      return { ...storage, credits: createSqliteCreditStore({ query: store.query }), close: () => store.disconnect() };
     }
     case 'redis':
     case 'rediss': {
       const client = await connectRedis(url, logger);
-      return { storage: createRedisStorage({ client, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), onClose: async () => void (await client.close()) }) };
+      return createRedisStorage({ client, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}), onClose: async () => void (await client.close()) });
     }
     case 'postgres':
     case 'postgresql': {
@@ -117,8 +117,7 @@ async function openStorage(url: string, options: CreateStorageOptions): Promise<
       try {
         const storage = createPostgresStorage({ pool, ...names, onClose: () => pool.end() });
         await storage.ready();
-        // storage.ready() created the credits table too.
-        return { storage, creditStore: createPostgresCreditStore({ pool, ...names, migrate: false }) };
+        return storage;
       } catch (error) {
         await pool.end().catch(() => undefined);
         throw error;
@@ -129,17 +128,6 @@ async function openStorage(url: string, options: CreateStorageOptions): Promise<
         { field: 'url', message: 'scheme must be memory, sqlite, redis, rediss, postgres or postgresql' },
       ]);
   }
-}
-
-/**
- * Opens the storage a URL names. The returned storage owns the connection
- * it opened: `close()` releases it.
- *
- * @throws ConfigError for an unknown scheme or a bad option; BackendError
- *   (`STORAGE_UNAVAILABLE`) when the server cannot be reached.
- */
-export async function createStorage(url: string, options: CreateStorageOptions = {}): Promise<KeygateStorage> {
-  return (await openStorage(url, options)).storage;
 }
 
 /** Options of {@link connectKeygate}: where things live, plus any KeyManager option. */
@@ -186,7 +174,7 @@ export async function connectKeygate(options: ConnectKeygateOptions): Promise<Ke
   if (redisTarget !== undefined && !/^rediss?:\/\//i.test(redisTarget)) {
     throw new ConfigError('connectKeygate: redisUrl must be a redis:// or rediss:// URL', [{ field: 'redisUrl', message: 'must be a redis URL' }]);
   }
-  const { storage, creditStore: storageCredits } = await openStorage(url, {
+  const storage = await createStorage(url, {
     logger,
     ...(prefix !== undefined ? { prefix } : {}),
     ...(schema !== undefined ? { schema } : {}),
@@ -202,8 +190,8 @@ export async function connectKeygate(options: ConnectKeygateOptions): Promise<Ke
       : createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
     eventBus = client ? createRedisEventBus({ client, logger }) : undefined;
     // Credits must be spent atomically by every instance: in Redis when there is one (its limiter then meters
-    // buckets and credits in one step), else in the storage's database; the manager's default is per process.
-    const creditStore = managerOptions.creditStore ?? (client ? createRedisCreditStore({ client }) : storageCredits);
+    // buckets and credits in one step), else in the storage's database (the manager's default, storage.credits).
+    const creditStore = managerOptions.creditStore ?? (client ? createRedisCreditStore({ client }) : undefined);
     manager = new KeyManager({ ...managerOptions, storage, rateLimiter, ...(eventBus ? { eventBus } : {}), ...(creditStore ? { creditStore } : {}) });
   } catch (error) {
     // A bad option found by the manager must not leave the pool or the Redis connection holding the process open.
