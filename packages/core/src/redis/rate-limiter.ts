@@ -84,8 +84,7 @@ end
  *
  * Returns the bucket's stored state `level:updatedAt` after the call,
  * prefixed by `!` when it was denied: the caller derives remaining, resetAt
- * and retryAfterMs from it, which spares the server
- * a reply array.
+ * and retryAfterMs from it, which spares the server a reply array.
  */
 export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
 local key, field = KEYS[1], ARGV[1]
@@ -122,9 +121,7 @@ function waitFor(cost: number, u: number, full: number, limit: number): number {
 function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): RateLimitState {
   const s = typeof reply === 'string' ? reply : String(reply);
   const denied = s.charCodeAt(0) === 33; // '!'
-  const colon = s.indexOf(':');
-  const u = Number(s.slice(denied ? 1 : 0, colon));
-  const at = Number(s.slice(colon + 1));
+  const [u, at] = parseLevel(s, denied ? 1 : 0);
   const capacity = policy.burst ?? policy.limit;
   const windowMs = policy.windowSeconds * 1000;
   const full = capacity * windowMs;
@@ -146,7 +143,7 @@ function parseLevel(s: string, skip: number): [u: number, at: number] {
  * ARGV: the number of owners, of credit takes m, of bucket takes n; per
  * owner its number of distinct bucket fields and those fields (one HMGET per
  * owner); per take its slot (the running number of its field across
- * owners), capacity and cost as levels, limit; per credit key its initial,
+ * owners), capacity as a level, limit, cost as a level; per credit key its initial,
  * tag, amount (`creditArgs`); per credit take its credit key's number and
  * cost. A bucket or credit listed twice pays twice.
  *
