@@ -21,6 +21,8 @@ const CONNECTIONS = 50;
 const DURATION_S = 4;
 const WARMUP_S = 1;
 const ROUNDS = 5;
+// Read before the load generator pins itself to fewer CPUs, which would change the answer.
+const CPUS = availableParallelism();
 type Ports = Record<'expressBare' | 'expressNoop' | 'expressKey' | 'koaBare' | 'koaNoop' | 'koaKey', number>;
 
 interface Run {
@@ -49,11 +51,10 @@ function canPin(): boolean {
  */
 function startServers(pinned: boolean): ChildProcess {
   const script = fileURLToPath(new URL('./http-servers.mjs', import.meta.url));
-  const cpus = availableParallelism();
   const stdio: ['inherit', 'inherit', 'inherit', 'ipc'] = ['inherit', 'inherit', 'inherit', 'ipc'];
   if (!pinned) return spawn(process.execPath, [script], { stdio });
-  execFileSync('taskset', ['-pc', `0-${cpus - 2}`, String(process.pid)], { stdio: 'ignore' });
-  return spawn('taskset', ['-c', String(cpus - 1), process.execPath, script], { stdio });
+  execFileSync('taskset', ['-pc', `0-${CPUS - 2}`, String(process.pid)], { stdio: 'ignore' });
+  return spawn('taskset', ['-c', String(CPUS - 1), process.execPath, script], { stdio });
 }
 
 async function drive(): Promise<void> {
@@ -62,7 +63,7 @@ async function drive(): Promise<void> {
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const autocannon = createRequire(import.meta.url)('autocannon') as any;
-  const pinned = availableParallelism() >= 2 && canPin();
+  const pinned = CPUS >= 2 && canPin();
   const child = startServers(pinned);
   const { ports, secret } = await new Promise<{ ports: Ports; secret: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { ports: Ports; secret: string }));
@@ -132,10 +133,10 @@ async function drive(): Promise<void> {
   };
   const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
   const row = (r: Run, cpuUs: number) => `| ${r.label} | ${Math.round(r.rps).toLocaleString('en')} | ${cpuUs.toFixed(1)} | ${r.p99} | ${r.non2xx} | ${r.errors} |`;
-  const md = `# HTTP benchmark: requireApiKey on Express and Koa
+  const md = `## HTTP benchmark: requireApiKey on Express and Koa
 
 ${machineLine()}  
-\`node -v\`: ${process.version} · \`nproc\`: ${(await import('node:os')).availableParallelism()} · CPU: ${cpuModel}
+\`node -v\`: ${process.version} · \`nproc\`: ${CPUS} · CPU: ${cpuModel}
 
 Hello-world GET route, bare and behind \`requireApiKey({ scopes: ['hello:read'] })\` mounted as a host would
 (\`app.get('/hello', requireApiKey(…), handler)\`, \`app.use(requireApiKey(…))\`); warm verified-key cache, memory stores,
