@@ -14,6 +14,8 @@ export {
   RedisNotReadyError,
   RedisTimeoutError,
   type RedisCommandClient,
+  type IORedisCommandClient,
+  type RedisClientLike,
   type RedisPubSubClient,
   type RedisSubscriberClient,
 } from './redis/redis-client.js';
