@@ -285,10 +285,10 @@ export interface KeyManagerOptions {
   /** Default: in-memory token buckets. */
   rateLimiter?: import('./types.js').RateLimiter;
   /**
-   * Usage quotas. Default: the storage's own (`storage.credits`: PostgreSQL
-   * and SQLite storage share credits through their database), else in memory,
-   * per process. With Redis, pass `createRedisCreditStore` on the limiter's
-   * client: buckets and credits are then taken in one script.
+   * Usage quotas. Default: the storage's own (`storage.credits`: PostgreSQL,
+   * Redis and SQLite storage share credits through their database), else in
+   * memory, per process. A Redis limiter on the Redis storage's client takes
+   * buckets and these credits in one script.
    */
   creditStore?: CreditStore;
   /** Cross-instance cache invalidation. Default: none (single process). */

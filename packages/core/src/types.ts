@@ -361,7 +361,7 @@ export interface KeygateStorage {
   tenants: TenantSettingsStore;
   /**
    * Credits kept in the same database, shared by every process using it
-   * (PostgreSQL and SQLite storage provide one). A `KeyManager` given no
+   * (PostgreSQL, Redis and SQLite storage provide one). A `KeyManager` given no
    * `creditStore` spends credits here; without it, in memory, per process.
    */
   credits?: CreditStore;

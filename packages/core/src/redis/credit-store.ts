@@ -171,7 +171,7 @@ export function redisCreditBackend(store: unknown): RedisCreditBackend | undefin
 export interface RedisCreditStoreOptions {
   /** A connected node-redis v5 or ioredis v5 client; keygate never connects or closes it. */
   client: RedisClientLike;
-  /** Prefix of bucket keys. Default `keygate:cr:`. */
+  /** Prefix of bucket keys, up to 80 characters. Default `keygate:cr:`. */
   prefix?: string;
   /** Deadline of one Redis call. Default 1000 ms. */
   timeoutMs?: number;
@@ -188,7 +188,8 @@ export function createRedisCreditStore(options: RedisCreditStoreOptions): Credit
   const factory = 'createRedisCreditStore';
   if (typeof options !== 'object' || options === null) throw new ConfigError(`${factory}: options must be an object`, [{ field: 'options', message: 'must be an object' }]);
   const client = redisCommandClient(options.client, factory);
-  const prefix = assertKeyPrefix(options.prefix, 'keygate:cr:', factory);
+  // Room for a storage's own prefix (up to 64) plus `cr:`: createRedisStorage keeps its credits there.
+  const prefix = assertKeyPrefix(options.prefix, 'keygate:cr:', factory, 80);
   const timeoutMs = options.timeoutMs === undefined ? 1000 : assertTimeout(options.timeoutMs, factory);
 
   async function run<T>(operation: () => Promise<T>): Promise<T> {

@@ -201,13 +201,12 @@ export function keySegment(id: string): string {
   return id.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
 }
 
-/** Checks a key prefix option: printable, no spaces, at most 64 characters. */
-export function assertKeyPrefix(value: unknown, fallback: string, factory: string): string {
+/** Checks a key prefix option: printable, no spaces, at most `maxLength` characters. */
+export function assertKeyPrefix(value: unknown, fallback: string, factory: string, maxLength = 64): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_.:{}-]{1,64}$/.test(value)) {
-    throw new ConfigError(`${factory}: prefix must be 1 to 64 letters, digits or _ . : { } -`, [
-      { field: 'prefix', message: 'must be 1 to 64 letters, digits or _ . : { } -' },
-    ]);
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !/^[A-Za-z0-9_.:{}-]+$/.test(value)) {
+    const message = `must be 1 to ${maxLength} letters, digits or _ . : { } -`;
+    throw new ConfigError(`${factory}: prefix ${message}`, [{ field: 'prefix', message }]);
   }
   return value;
 }

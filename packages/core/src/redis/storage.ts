@@ -23,6 +23,7 @@
  * | `<p>ident:<id>`                  | hash | `r` identity JSON; `x`, `z`, `m` its index entries |
  * | `<p>identx:<tenant>:<externalId>`| string | the identity id (unique per tenant)     |
  * | `<p>tident:<tenant>`             | zset | `<createdAt>:<id>`, as `tkeys`            |
+ * | `<p>cr:<bucket>`                 | hash | credits (`storage.credits`, see `createRedisCreditStore`) |
  *
  * Sorted-set members all score 0 and sort by bytes, so `ZRANGE … BYLEX REV`
  * walks newest first (time, then id) and a cursor is an exclusive bound:
@@ -67,6 +68,7 @@ import {
   storageUnavailable,
   type RedisCommandClient,
 } from './redis-client.js';
+import { createRedisCreditStore } from './credit-store.js';
 
 /** Options of {@link createRedisStorage}. */
 export interface RedisStorageOptions {
@@ -240,6 +242,8 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
   }
 
   return {
+    // On the storage's client: a limiter on the same client then meters buckets and these credits in one script.
+    credits: createRedisCreditStore({ client, prefix: `${p}cr:`, timeoutMs }),
     keys: {
       async get(id) {
         if (typeof id !== 'string') return undefined;
