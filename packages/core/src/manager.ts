@@ -1409,6 +1409,9 @@ export function createKeyManager(options: KeyManagerOptions = {}): KeyManager {
   return new KeyManager(options);
 }
 
+/** What a credit store must have, whether the host passes it or the storage brings it. */
+const CREDIT_STORE_METHODS = ['spend', 'set', 'get', 'reset'];
+
 function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, limiter: RateLimiter): void {
   const issues: FieldIssue[] = [];
   const need = (obj: unknown, path: string, methods: string[]) => {
@@ -1427,10 +1430,10 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
     need(storage.usage, 'storage.usage', ['increment', 'range', 'summary', 'forget', 'incrementTags', 'rangeByTag']);
     need(storage.identities, 'storage.identities', ['get', 'findByExternalId', 'insert', 'put', 'delete', 'list']);
     need(storage.tenants, 'storage.tenants', ['get', 'put']);
-    if (storage.credits !== undefined) need(storage.credits, 'storage.credits', ['spend', 'set', 'get', 'reset']);
+    if (storage.credits !== undefined) need(storage.credits, 'storage.credits', CREDIT_STORE_METHODS);
   }
   need(limiter, 'rateLimiter', ['consume', 'reset']);
-  if (options.creditStore !== undefined) need(options.creditStore, 'creditStore', ['spend', 'set', 'get', 'reset']);
+  if (options.creditStore !== undefined) need(options.creditStore, 'creditStore', CREDIT_STORE_METHODS);
   if (options.eventBus !== undefined) need(options.eventBus, 'eventBus', ['publish', 'subscribe']);
   if (options.notifier !== undefined) need(options.notifier, 'notifier', ['send']);
   if (options.clock !== undefined) need(options.clock, 'clock', ['now']);

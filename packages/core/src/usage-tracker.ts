@@ -52,7 +52,7 @@ export class UsageTracker {
    */
   recordTags(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, isError: boolean, now: number): void {
     const day = this.#dayOf(now);
-    const deltas = Object.isFrozen(tags) ? this.#routeDeltas(keyId, tenantId, tags, day) : tags.map(([tag, value]) => this.#tagDelta(keyId, tenantId, tag, value, day));
+    const deltas = Object.isFrozen(tags) ? this.#routeDeltas(keyId, tenantId, tags, day) : this.#tagDeltas(keyId, tenantId, tags, day);
     for (const delta of deltas) {
       delta.requests++;
       if (isError) delta.errors++;
@@ -73,21 +73,24 @@ export class UsageTracker {
     }
     let deltas = recent.byKey.get(keyId);
     if (deltas === undefined) {
-      deltas = tags.map(([tag, value]) => this.#tagDelta(keyId, tenantId, tag, value, day));
+      deltas = this.#tagDeltas(keyId, tenantId, tags, day);
       recent.byKey.set(keyId, deltas);
     }
     return deltas;
   }
 
-  #tagDelta(keyId: string, tenantId: string, tag: string, value: string, day: string): TagUsageDelta {
-    // Tag names and values hold no control characters, so NUL separates the parts unambiguously.
-    const slot = `${keyId}\u0000${tag}\u0000${value}\u0000${day}`;
-    let delta = this.#tagged.get(slot);
-    if (delta === undefined) {
-      delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };
-      this.#tagged.set(slot, delta);
-    }
-    return delta;
+  /** The pending delta of each tag for the key and day, created in the current batch when missing. */
+  #tagDeltas(keyId: string, tenantId: string, tags: ReadonlyArray<readonly [string, string]>, day: string): TagUsageDelta[] {
+    return tags.map(([tag, value]) => {
+      // Tag names and values hold no control characters, so NUL separates the parts unambiguously.
+      const slot = `${keyId}\u0000${tag}\u0000${value}\u0000${day}`;
+      let delta = this.#tagged.get(slot);
+      if (delta === undefined) {
+        delta = { keyId, tenantId, day, tag, value, requests: 0, errors: 0 };
+        this.#tagged.set(slot, delta);
+      }
+      return delta;
+    });
   }
 
   flush(): Promise<void> {

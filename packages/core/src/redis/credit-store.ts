@@ -75,6 +75,9 @@ end
  * refilledAt at `now` (which the script defines) from its `HMGET r f n p`
  * reply, its refill applied when due. Also returns the next refill boundary
  * (-1 without refills) and whether `f`, `n` or `p` must be written.
+ * `credit_write(key, remaining, refilled, refillAt, moved, tag, spent)` stores
+ * what `credit_now` and the spend left: `r` when `spent`, and with it `f`, and
+ * `n` and `p` for a refilling policy, when `moved`.
  *
  * `tag` names the refill policy (see {@link creditArgs}). The calendar sums
  * run only when `now` reaches the cached boundary `n`: `n` is the first
@@ -104,6 +107,15 @@ local function credit_now(r, initial, tag, amount)
   end
   return remaining, refilled, nextBoundary(now, interval, day), true
 end
+local function credit_write(key, remaining, refilled, refillAt, moved, tag, spent)
+  if moved and refillAt >= 0 then
+    redis.call('HSET', key, 'r', string.format('%d', remaining), 'f', string.format('%d', refilled), 'n', refillAt, 'p', tag)
+  elseif moved then
+    redis.call('HSET', key, 'r', string.format('%d', remaining), 'f', string.format('%d', refilled))
+  elseif spent then
+    redis.call('HSET', key, 'r', string.format('%d', remaining))
+  end
+end
 `;
 
 /**
@@ -121,13 +133,7 @@ if remaining >= cost then
   allowed = 1
   remaining = remaining - cost
 end
-if moved and refillAt >= 0 then
-  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled), 'n', refillAt, 'p', ARGV[3])
-elseif moved then
-  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining), 'f', string.format('%d', refilled))
-else
-  redis.call('HSET', KEYS[1], 'r', string.format('%d', remaining))
-end
+credit_write(KEYS[1], remaining, refilled, refillAt, moved, ARGV[3], true)
 return { allowed, remaining, refillAt }
 `;
 

@@ -224,13 +224,7 @@ for c = 1, nc do
   if allowed then r = crem[c] end
   out[ns + 2 * c] = r
   out[ns + 2 * c + 1] = cnext[c]
-  if cmoved[c] and cnext[c] >= 0 then
-    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r), 'f', string.format('%d', cref[c]), 'n', cnext[c], 'p', ctag[c])
-  elseif cmoved[c] then
-    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r), 'f', string.format('%d', cref[c]))
-  elseif allowed then
-    redis.call('HSET', KEYS[no + c], 'r', string.format('%d', r))
-  end
+  credit_write(KEYS[no + c], r, cref[c], cnext[c], cmoved[c], ctag[c], allowed)
 end
 return out
 `;

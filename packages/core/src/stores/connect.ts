@@ -78,8 +78,8 @@ async function connectRedis(url: string, logger: Logger): Promise<RedisPubSubCli
 
 /**
  * Opens the storage a URL names. The returned storage owns the connection
- * it opened: `close()` releases it. SQLite and PostgreSQL storage also keep
- * credits (`storage.credits`), shared by every process on the database.
+ * it opened: `close()` releases it. SQLite, Redis and PostgreSQL storage also
+ * keep credits (`storage.credits`), shared by every process on the database.
  *
  * @throws ConfigError for an unknown scheme or a bad option; BackendError
  *   (`STORAGE_UNAVAILABLE`) when the server cannot be reached.
