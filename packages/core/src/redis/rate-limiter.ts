@@ -16,60 +16,59 @@ import { ThrottledLog } from './throttled-log.js';
 
 /**
  * Lua shared by the bucket scripts: the server time `now` (`TIME`);
- * `level(raw, full, limit)`, a bucket's level and time at `now` from its
- * stored `level:updatedAt` (full when missing or unreadable), refilled and
- * clamped to the capacity; `encode(level, at)`, the stored form; and
- * `store(key, x, fullAt, field, value, ...)`, which writes fields of an owner
- * hash whose stored `x` was `x` and whose buckets are full by `fullAt`.
+ * `level(raw, full, limit)`, a bucket's level, time and `x` at `now` from its
+ * stored value (full when missing or unreadable), refilled and clamped to
+ * the capacity; and `keep(key, x)`, which makes an owner hash live until `x`
+ * at least.
  *
- * A level counts tokens times the window in ms, so a refill adds the whole
- * number `elapsed ms * limit` and whole costs keep it whole: no float drift
- * to snap, and it is written and read as an integer, which costs the server
- * far less than a float's 17 digits.
+ * A bucket is one field of its owner's hash (see {@link bucketKey}) holding
+ * three little-endian doubles (`struct.pack('<d<d<d')`): its level, the
+ * server time it was taken at, and `x`. Binary because the server spends
+ * more on decimal text (`tonumber`'s strtod, `string.format`) than on all the
+ * bucket arithmetic. A level counts tokens times the window in ms, so a
+ * refill adds the whole number `elapsed ms * limit` and whole costs keep it
+ * whole: no float drift, exact while below 2^53.
  *
- * Field `x` of an owner hash is a time (epoch ms) by which every bucket of
- * the hash is full again, and the hash expires then (a missing bucket starts
- * full, so that is the same state). `x` only moves forward, with a quarter
- * more than needed and a second of slack: moving it costs an extra write, so
- * a busy hash does it now and then rather than on every call. A hash whose
- * `x` has passed holds only full buckets and is deleted.
+ * `x` is a time (epoch ms) by which the bucket is full again with some
+ * slack (a quarter more and a second), and until which the hash is known to
+ * live: a missing bucket reads as full, so the hash may expire once every
+ * bucket in it is full. The hash's expiry only ever moves later (`keep`
+ * checks `PTTL` first), so a write whose bucket is full by its stored `x`
+ * needs no expiry call: a busy bucket pays for one now and then, not on
+ * every take. A take that takes nothing (denied, or cost 0) writes nothing:
+ * the stored state already yields the same level at any later time.
  */
 const BUCKET_STATE_LUA = `
-local floor, ceil = math.floor, math.ceil
+local floor, ceil, spack, sunpack = math.floor, math.ceil, struct.pack, struct.unpack
 local t = redis.call('TIME')
 local now = t[1] * 1000 + floor(t[2] / 1000)
 local function level(raw, full, limit)
-  if raw then
-    local c = string.find(raw, ':', 1, true)
-    if c then
-      local u, at = tonumber(string.sub(raw, 1, c - 1)), tonumber(string.sub(raw, c + 1))
-      if u and at and u >= 0 and at > -math.huge and at < math.huge then
-        if now > at then
-          u = u + (now - at) * limit
-          at = now
-        end
-        if u >= full then return full, at end
-        return u, at
+  if raw and #raw == 24 then
+    local u, at, x = sunpack('<d<d<d', raw)
+    if u >= 0 and at > -1e15 and at < 1e15 and x == x then
+      if now > at then
+        u = u + (now - at) * limit
+        at = now
       end
+      if u > full then u = full end
+      return u, at, x
     end
   end
-  return full, now
+  return full, now, 0
 end
-local function encode(u, at)
-  if u < 9007199254740992 and u == floor(u) then return string.format('%d:%d', u, at) end
-  return string.format('%.17g:%d', u, at)
+local function keep(key, x)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 or now + ttl < x then redis.call('PEXPIREAT', key, x) end
 end
-local function store(key, xraw, fullAt, ...)
-  local x = tonumber(xraw) or 0
-  if fullAt > x and fullAt > now then
-    x = fullAt + floor((fullAt - now) / 4) + 1000
-    redis.call('HSET', key, 'x', x, ...)
-    redis.call('PEXPIREAT', key, x)
-  elseif x > now then
-    redis.call('HSET', key, ...)
-  elseif xraw then
-    redis.call('DEL', key)
-  end
+local function expiry(u, at, full, limit, x)
+  if u >= full then return x end
+  local fullAt = at + ceil((full - u) / limit)
+  if fullAt <= x then return x end
+  return fullAt + floor((fullAt - now) / 4) + 1000
+end
+local function reply(u)
+  if u < 9007199254740992 and u == floor(u) then return u end
+  return string.format('%.17g', u)
 end
 `;
 
@@ -78,38 +77,40 @@ end
  * The time is the Redis server's (`TIME`), so app hosts with skewed clocks
  * still share one bucket correctly.
  *
- * Layout (see {@link bucketKey}): KEYS[1] is the owner's hash, ARGV[1] the
- * bucket's field in it, holding `level:updatedAt`, and field `x` the hash's
- * expiry (see `store`). ARGV[2..4]: capacity as a level, limit, cost as a level.
+ * KEYS[1] is the owner's hash, ARGV[1] the bucket's field in it (see
+ * {@link BUCKET_STATE_LUA} for what it holds); ARGV[2..4]: capacity as a
+ * level, limit, cost as a level.
  *
- * Returns the bucket's stored state `level:updatedAt` after the call,
- * prefixed by `!` when it was denied: the caller derives remaining, resetAt
- * and retryAfterMs from it, which spares the server a reply array.
+ * Returns the level after the call when the take was allowed, and `-1 -
+ * level` when it was denied: an integer reply, which costs the server less
+ * than text (a decimal string past 2^53). The caller derives remaining,
+ * resetAt and retryAfterMs from it.
  */
 export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
 local key, field = KEYS[1], ARGV[1]
 local full, limit, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local r = redis.call('HMGET', key, field, 'x')
-local u, at = level(r[1], full, limit)
-local ok = cost <= u
-if ok then u = u - cost end
-local fullAt = at
-if u < full then fullAt = at + ceil((full - u) / limit) end
-local s = encode(u, at)
-store(key, r[2], fullAt, field, s)
-if ok then return s end
-return '!' .. s
+local u, at, x = level(redis.call('HGET', key, field), full, limit)
+if cost > u then return reply(-1 - u) end
+if cost > 0 then
+  u = u - cost
+  local moved = expiry(u, at, full, limit, x)
+  redis.call('HSET', key, field, spack('<d<d<d', u, at, moved))
+  if moved > x then keep(key, moved) end
+end
+return reply(u)
 `;
 
 const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
 
 /**
- * A bucket's state as reported, from its level `u` and time `at` as the
- * scripts leave them: `remaining` whole tokens and `resetAt`, when it is full
- * again. `full` is a level (capacity times `windowMs`).
+ * A bucket's state as reported, from its level `u` at `now` (the host's
+ * clock: the server's time stays in the script, and the reset time is for
+ * headers the host computes against its own clock): `remaining` whole
+ * tokens and `resetAt`, when it is full again. `full` is a level (capacity
+ * times `windowMs`).
  */
-function bucketState(allowed: boolean, retryAfterMs: number, u: number, at: number, full: number, limit: number, windowMs: number, capacity: number): RateLimitState {
-  return { allowed, limit: capacity, remaining: Math.floor(u / windowMs), resetAt: u < full ? at + Math.ceil((full - u) / limit) : at, retryAfterMs };
+function bucketState(allowed: boolean, retryAfterMs: number, u: number, now: number, full: number, limit: number, windowMs: number, capacity: number): RateLimitState {
+  return { allowed, limit: capacity, remaining: Math.floor(u / windowMs), resetAt: u < full ? now + Math.ceil((full - u) / limit) : now, retryAfterMs };
 }
 
 /** The wait of a denied take of `cost` from level `u`, as levels: until `cost` is there, or the bucket is full when `cost` is above it; at least 1 ms. */
@@ -117,21 +118,20 @@ function waitFor(cost: number, u: number, full: number, limit: number): number {
   return Math.max(1, Math.ceil((cost > full ? full : cost - u) / limit));
 }
 
+/** A level as a script replies it: an integer, or text past 2^53. */
+function levelOf(reply: unknown): number {
+  return typeof reply === 'number' ? reply : Number(reply);
+}
+
 /** The outcome of {@link TOKEN_BUCKET_LUA}'s reply for a take of `levels` under `policy`. */
 function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): RateLimitState {
-  const s = typeof reply === 'string' ? reply : String(reply);
-  const denied = s.charCodeAt(0) === 33; // '!'
-  const [u, at] = parseLevel(s, denied ? 1 : 0);
+  const r = levelOf(reply);
+  const denied = r < 0;
+  const u = denied ? -1 - r : r;
   const capacity = policy.burst ?? policy.limit;
   const windowMs = policy.windowSeconds * 1000;
   const full = capacity * windowMs;
-  return bucketState(!denied, denied ? waitFor(levels, u, full, policy.limit) : 0, u, at, full, policy.limit, windowMs, capacity);
-}
-
-/** Splits a stored `level:updatedAt` (as a script returns it, after `skip` leading characters). */
-function parseLevel(s: string, skip: number): [u: number, at: number] {
-  const colon = s.indexOf(':', skip);
-  return [Number(s.slice(skip, colon)), Number(s.slice(colon + 1))];
+  return bucketState(!denied, denied ? waitFor(levels, u, full, policy.limit) : 0, u, Date.now(), full, policy.limit, windowMs, capacity);
 }
 
 /**
@@ -140,84 +140,92 @@ function parseLevel(s: string, skip: number): [u: number, at: number] {
  * (as `CREDIT_SPEND_LUA`) checked at one server time, then all taken or none.
  *
  * KEYS: the owner hashes of the buckets, then the distinct credit keys.
- * ARGV: the number of owners, of credit takes m, of bucket takes n; per
- * owner its number of distinct bucket fields and those fields (one HMGET per
- * owner); per take its slot (the running number of its field across
- * owners), capacity as a level, limit, cost as a level; per credit key its initial,
- * tag, amount (`creditArgs`); per credit take its credit key's number and
- * cost. A bucket or credit listed twice pays twice.
+ * ARGV[1] packs the numbers as little-endian doubles (text would cost the
+ * server a strtod each): the number of owners, of credit takes m, of bucket
+ * takes n; per owner its number of distinct bucket fields; per take its slot
+ * (the running number of its field across owners), capacity as a level,
+ * limit, cost as a level; per credit take its credit key's number and cost.
+ * ARGV[2..]: per owner its fields (one HMGET per owner), then per credit key
+ * its initial, tag, amount (`creditArgs`). A bucket or credit listed twice
+ * pays twice.
  *
- * Returns `{ allowed, state per slot, [remaining, refillAt or -1] per credit key }`.
- * A slot's state is its `level:updatedAt` after the takes when allowed (as
- * stored), before them otherwise, and a credit's remaining likewise: the
- * caller derives each take's outcome from them (replaying the takes when
- * denied), which spares the server building a reply per take.
+ * Returns `{ allowed, level per slot, [remaining, refillAt or -1] per credit key }`.
+ * A slot's level is the one after the takes when allowed (as stored),
+ * before them otherwise, and a credit's remaining likewise: the caller
+ * derives each take's outcome from them (replaying the takes when denied),
+ * which spares the server building a reply per take.
  */
 export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}${CREDIT_STATE_LUA}
-local no, m, n = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
--- Per owner: its x, where its fields start in ARGV, its first slot; per slot the stored state.
-local xo, fpos, first, raw = {}, {}, {}, {}
-local p, ns = 4, 0
+local blob = ARGV[1]
+local no, m, n, p = sunpack('<d<d<d', blob)
+-- Per slot: stored value, owner, field.
+local raw, owner, field = {}, {}, {}
+local a, ns = 2, 0
 for j = 1, no do
-  local nf = tonumber(ARGV[p])
-  local r = redis.call('HMGET', KEYS[j], 'x', unpack(ARGV, p + 1, p + nf))
-  xo[j] = r[1]
-  fpos[j] = p + 1 - ns
-  first[j] = ns + 1
-  for i = 1, nf do raw[ns + i] = r[i + 1] end
+  local nf
+  nf, p = sunpack('<d', blob, p)
+  local r = redis.call('HMGET', KEYS[j], unpack(ARGV, a, a + nf - 1))
+  for i = 1, nf do
+    raw[ns + i], owner[ns + i], field[ns + i] = r[i], j, ARGV[a + i - 1]
+  end
   ns = ns + nf
-  p = p + 1 + nf
+  a = a + nf
 end
-first[no + 1] = ns + 1
 local allowed = true
--- Per slot: level now and before the takes, updatedAt, capacity and limit of its last take.
-local lv, lv0, at, cap, lim = {}, {}, {}, {}, {}
+-- Per slot: level now and before the takes, updatedAt, x, capacity and limit of its last take, whether a take took tokens.
+local lv, lv0, at, xs, cap, lim, took = {}, {}, {}, {}, {}, {}, {}
 for i = 1, n do
-  local s = tonumber(ARGV[p])
-  local full, limit, cost = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
-  p = p + 4
+  local s, full, limit, cost
+  s, full, limit, cost, p = sunpack('<d<d<d<d', blob, p)
   local u = lv[s]
   if u == nil then
-    u, at[s] = level(raw[s], full, limit)
+    u, at[s], xs[s] = level(raw[s], full, limit)
     lv0[s] = u
   end
   cap[s], lim[s] = full, limit
-  if cost <= u then lv[s] = u - cost else lv[s] = u; allowed = false end
+  if cost <= u then
+    lv[s] = u - cost
+    if cost > 0 then took[s] = true end
+  else
+    lv[s] = u
+    allowed = false
+  end
 end
 local nc = #KEYS - no
 local crem, crem0, cref, cnext, cmoved, ctag = {}, {}, {}, {}, {}, {}
 for c = 1, nc do
-  ctag[c] = ARGV[p + 1]
-  crem0[c], cref[c], cnext[c], cmoved[c] = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[p], ARGV[p + 1], ARGV[p + 2])
+  ctag[c] = ARGV[a + 1]
+  crem0[c], cref[c], cnext[c], cmoved[c] = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[a], ARGV[a + 1], ARGV[a + 2])
   crem[c] = crem0[c]
-  p = p + 3
+  a = a + 3
 end
 for j = 1, m do
-  local c, cost = tonumber(ARGV[p]), tonumber(ARGV[p + 1])
-  p = p + 2
+  local c, cost
+  c, cost, p = sunpack('<d<d', blob, p)
   if crem[c] >= cost then crem[c] = crem[c] - cost else allowed = false end
 end
 local out = { 0 }
 if allowed then
   out[1] = 1
-  for j = 1, no do
-    local latest = 0
-    local args, k = {}, 0
-    for s = first[j], first[j + 1] - 1 do
-      local u = lv[s]
-      local f = at[s]
-      if u < cap[s] then f = f + ceil((cap[s] - u) / lim[s]) end
-      if f > latest then latest = f end
-      local e = encode(u, at[s])
-      out[s + 1] = e
-      args[k + 1] = ARGV[fpos[j] + s - 1]
-      args[k + 2] = e
+  -- One HSET per owner of the slots that took tokens (an owner's slots are consecutive), and one expiry move at most.
+  local args, k, moved = {}, 0, 0
+  for s = 1, ns do
+    local u = lv[s]
+    out[s + 1] = reply(u)
+    if took[s] then
+      local x = expiry(u, at[s], cap[s], lim[s], xs[s])
+      if x > xs[s] and x > moved then moved = x end
+      args[k + 1], args[k + 2] = field[s], spack('<d<d<d', u, at[s], x)
       k = k + 2
     end
-    store(KEYS[j], xo[j], latest, unpack(args))
+    if k > 0 and owner[s + 1] ~= owner[s] then
+      redis.call('HSET', KEYS[owner[s]], unpack(args, 1, k))
+      if moved > 0 then keep(KEYS[owner[s]], moved) end
+      k, moved = 0, 0
+    end
   end
 else
-  for s = 1, ns do out[s + 1] = encode(lv0[s], at[s]) end
+  for s = 1, ns do out[s + 1] = reply(lv0[s]) end
 end
 for c = 1, nc do
   local r = crem0[c]
@@ -480,16 +488,23 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         }
         downUntil = Date.now() + retryIntervalMs;
       }
-      const command = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
+      // The numbers go as one buffer of doubles (see METER_LUA), the names as text.
+      const numbers = Buffer.allocUnsafe(8 * (3 + owners.length + 4 * buckets.length + 2 * credits.length));
+      let at = numbers.writeDoubleLE(owners.length, 0);
+      at = numbers.writeDoubleLE(credits.length, at);
+      at = numbers.writeDoubleLE(buckets.length, at);
+      const command: Array<string | Buffer> = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
       for (const owner of owners) command.push(prefix + owner);
-      command.push(...creditKeys, String(owners.length), String(credits.length), String(buckets.length));
+      command.push(...creditKeys, numbers);
       const firstSlot: number[] = [];
       let slots = 0;
       for (const own of fields) {
         firstSlot.push(slots);
         slots += own.length;
-        command.push(String(own.length), ...own);
+        at = numbers.writeDoubleLE(own.length, at);
+        command.push(...own);
       }
+      command.push(...creditPolicies);
       // Per take: its slot (0-based here), and as levels its capacity and cost; per slot its last take, whose policy reports the slot's state.
       const slotOf: number[] = [];
       const lastTake: number[] = [];
@@ -499,10 +514,15 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         const slot = firstSlot[placed[2 * i]!]! + placed[2 * i + 1]!;
         slotOf.push(slot);
         lastTake[slot] = i;
-        command.push(String(slot + 1), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(cost * windowMs));
+        at = numbers.writeDoubleLE(slot + 1, at);
+        at = numbers.writeDoubleLE((policy.burst ?? policy.limit) * windowMs, at);
+        at = numbers.writeDoubleLE(policy.limit, at);
+        at = numbers.writeDoubleLE(cost * windowMs, at);
       }
-      command.push(...creditPolicies);
-      for (let j = 0; j < credits.length; j++) command.push(String(creditOf[j]! + 1), String(credits[j]!.cost));
+      for (let j = 0; j < credits.length; j++) {
+        at = numbers.writeDoubleLE(creditOf[j]! + 1, at);
+        at = numbers.writeDoubleLE(credits[j]!.cost, at);
+      }
       return sendWithDeadline<Array<string | number>>(client, command, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
@@ -514,13 +534,11 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
           (r): MeterOutcome => {
             if (downUntil !== 0) recovered();
             const allowed = Number(r[0]) === 1;
-            // Each slot as the script left it; when denied, `level` replays the takes from it to find which ones failed.
-            const reported: Array<[number, number]> = [];
-            const level: number[] = [];
-            for (let s = 0; s < slots; s++) {
-              reported.push(parseLevel(String(r[s + 1]), 0));
-              level.push(reported[s]![0]);
-            }
+            const now = Date.now();
+            // Each slot's level as the script left it; when denied, `level` replays the takes from it to find which ones failed.
+            const reported: number[] = [];
+            for (let s = 0; s < slots; s++) reported.push(levelOf(r[s + 1]));
+            const level = allowed ? reported : [...reported];
             const states: RateLimitState[] = [];
             for (let i = 0; i < buckets.length; i++) {
               const { policy, cost } = buckets[i]!;
@@ -537,8 +555,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
               }
               const last = buckets[lastTake[s]!]!.policy;
               const windowMs = last.windowSeconds * 1000;
-              const [u, at] = reported[s]!;
-              states.push(bucketState(ok, retryAfterMs, u, at, (last.burst ?? last.limit) * windowMs, last.limit, windowMs, policy.burst ?? policy.limit));
+              states.push(bucketState(ok, retryAfterMs, reported[s]!, now, (last.burst ?? last.limit) * windowMs, last.limit, windowMs, policy.burst ?? policy.limit));
             }
             const spends = [];
             const left: number[] = [];

@@ -14,16 +14,16 @@
 import { createHash } from 'node:crypto';
 import { BackendError, ConfigError } from '../errors.js';
 
-/** What keygate calls on a Redis client: raw commands (node-redis `sendCommand`). */
+/** What keygate calls on a Redis client: raw commands (node-redis `sendCommand`); an argument may be binary (a Buffer). */
 export interface RedisCommandClient {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: Array<string | Buffer>): Promise<unknown>;
   /** node-redis: `false` while disconnected or reconnecting; keygate then fails fast without waiting. */
   readonly isReady?: boolean;
 }
 
 /** What keygate calls on an ioredis v5 client: raw commands (`call`) and its connection `status`. */
 export interface IORedisCommandClient {
-  call(command: string, ...args: string[]): Promise<unknown>;
+  call(command: string, ...args: Array<string | Buffer>): Promise<unknown>;
   /** ioredis: `'ready'` once connected; anything else and keygate fails fast without waiting. */
   readonly status: string;
 }
@@ -135,7 +135,7 @@ export class RedisNotReadyError extends Error {
  * does: a client that is reconnecting would otherwise queue the command and
  * hold the caller until Redis returns.
  */
-export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: string[], timeoutMs: number): Promise<T> {
+export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: Array<string | Buffer>, timeoutMs: number): Promise<T> {
   if (client.isReady === false) return Promise.reject(new RedisNotReadyError('Redis is not connected'));
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
