@@ -39,6 +39,7 @@ describe.skipIf(!redis.available)('Redis credit store (live Redis)', () => {
   it('computes the same refill boundaries in Lua as in JavaScript', async () => {
     await connected;
     const probe = `${CREDIT_REFILL_LUA}
+local lastBoundary, nextBoundary = calendar()
 return { lastBoundary(tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])), nextBoundary(tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])) }`;
     const refills: CreditRefill[] = [
       { interval: 'daily', amount: 1 },

@@ -18,55 +18,61 @@ import { assertKeyPrefix, assertTimeout, evalScript, luaScript, redisCommandClie
 
 /**
  * Refill boundaries in Lua, the same sums as `credit-refill.ts`
- * (civil-date conversions after Howard Hinnant's algorithms). Exported so
- * tests can compare them with the JavaScript ones.
+ * (civil-date conversions after Howard Hinnant's algorithms):
+ * `calendar()` returns `lastBoundary, nextBoundary`. Its functions are built
+ * on first use, since a spend whose refill is not yet due never needs them
+ * and making them costs the server on every call. Exported so tests can
+ * compare them with the JavaScript ones.
  */
 export const CREDIT_REFILL_LUA = `
-local DAY = 86400000
-local function fl(x) return math.floor(x) end
-local function civil(z)
-  z = z + 719468
-  local era = fl(z / 146097)
-  local doe = z - era * 146097
-  local yoe = fl((doe - fl(doe / 1460) + fl(doe / 36524) - fl(doe / 146096)) / 365)
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + fl(yoe / 4) - fl(yoe / 100))
-  local mp = fl((5 * doy + 2) / 153)
-  local m = mp + 3
-  if mp >= 10 then m = mp - 9 end
-  if m <= 2 then y = y + 1 end
-  return y, m
-end
-local function days(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = fl(y / 400)
-  local yoe = y - era * 400
-  local mp = m - 3
-  if m <= 2 then mp = m + 9 end
-  local doe = yoe * 365 + fl(yoe / 4) - fl(yoe / 100) + fl((153 * mp + 2) / 5) + d - 1
-  return era * 146097 + doe - 719468
-end
-local function boundary(y, m, day)
-  local ny, nm = y, m + 1
-  if nm == 13 then ny, nm = y + 1, 1 end
-  local len = days(ny, nm, 1) - days(y, m, 1)
-  return days(y, m, math.min(day, len)) * DAY
-end
-local function lastBoundary(now, interval, day)
-  if interval == 'daily' then return now - (now % DAY) end
-  local y, m = civil(fl(now / DAY))
-  local here = boundary(y, m, day)
-  if here <= now then return here end
-  if m == 1 then return boundary(y - 1, 12, day) end
-  return boundary(y, m - 1, day)
-end
-local function nextBoundary(now, interval, day)
-  if interval == 'daily' then return now - (now % DAY) + DAY end
-  local y, m = civil(fl(now / DAY))
-  local here = boundary(y, m, day)
-  if here > now then return here end
-  if m == 12 then return boundary(y + 1, 1, day) end
-  return boundary(y, m + 1, day)
+local function calendar()
+  local DAY = 86400000
+  local function fl(x) return math.floor(x) end
+  local function civil(z)
+    z = z + 719468
+    local era = fl(z / 146097)
+    local doe = z - era * 146097
+    local yoe = fl((doe - fl(doe / 1460) + fl(doe / 36524) - fl(doe / 146096)) / 365)
+    local y = yoe + era * 400
+    local doy = doe - (365 * yoe + fl(yoe / 4) - fl(yoe / 100))
+    local mp = fl((5 * doy + 2) / 153)
+    local m = mp + 3
+    if mp >= 10 then m = mp - 9 end
+    if m <= 2 then y = y + 1 end
+    return y, m
+  end
+  local function days(y, m, d)
+    if m <= 2 then y = y - 1 end
+    local era = fl(y / 400)
+    local yoe = y - era * 400
+    local mp = m - 3
+    if m <= 2 then mp = m + 9 end
+    local doe = yoe * 365 + fl(yoe / 4) - fl(yoe / 100) + fl((153 * mp + 2) / 5) + d - 1
+    return era * 146097 + doe - 719468
+  end
+  local function boundary(y, m, day)
+    local ny, nm = y, m + 1
+    if nm == 13 then ny, nm = y + 1, 1 end
+    local len = days(ny, nm, 1) - days(y, m, 1)
+    return days(y, m, math.min(day, len)) * DAY
+  end
+  local function lastBoundary(now, interval, day)
+    if interval == 'daily' then return now - (now % DAY) end
+    local y, m = civil(fl(now / DAY))
+    local here = boundary(y, m, day)
+    if here <= now then return here end
+    if m == 1 then return boundary(y - 1, 12, day) end
+    return boundary(y, m - 1, day)
+  end
+  local function nextBoundary(now, interval, day)
+    if interval == 'daily' then return now - (now % DAY) + DAY end
+    local y, m = civil(fl(now / DAY))
+    local here = boundary(y, m, day)
+    if here > now then return here end
+    if m == 12 then return boundary(y + 1, 1, day) end
+    return boundary(y, m + 1, day)
+  end
+  return lastBoundary, nextBoundary
 end
 `;
 
@@ -100,6 +106,7 @@ local function credit_now(r, initial, tag, amount)
     interval = 'monthly'
     day = tonumber(string.sub(tag, 2))
   end
+  local lastBoundary, nextBoundary = calendar()
   local last = lastBoundary(now, interval, day)
   if refilled < last then
     remaining = tonumber(amount)
@@ -124,7 +131,7 @@ end
  */
 export const CREDIT_SPEND_LUA = `${CREDIT_REFILL_LUA}
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + fl(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 ${CREDIT_STATE_LUA}
 local cost = tonumber(ARGV[1])
 local remaining, refilled, refillAt, moved = credit_now(redis.call('HMGET', KEYS[1], 'r', 'f', 'n', 'p'), ARGV[2], ARGV[3], ARGV[4])

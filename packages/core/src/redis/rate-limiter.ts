@@ -158,51 +158,51 @@ function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): Rate
 export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}${CREDIT_STATE_LUA}
 local blob = ARGV[1]
 local no, m, n, p = sunpack('<d<d<d', blob)
--- Per slot: stored value, owner, field.
-local raw, owner, field = {}, {}, {}
-local a, ns = 2, 0
+-- One table per slot, made with its size (a table grown key by key costs the server a resize each time):
+-- { level, level before the takes, updatedAt, x, capacity, limit (of its last take), took tokens, owner, field, stored value }.
+local S, ns, a = {}, 0, 2
 for j = 1, no do
   local nf
   nf, p = sunpack('<d', blob, p)
   local r = redis.call('HMGET', KEYS[j], unpack(ARGV, a, a + nf - 1))
   for i = 1, nf do
-    raw[ns + i], owner[ns + i], field[ns + i] = r[i], j, ARGV[a + i - 1]
+    S[ns + i] = { false, false, false, false, false, false, false, j, ARGV[a + i - 1], r[i] }
   end
   ns = ns + nf
   a = a + nf
 end
 local allowed = true
--- Per slot: level now and before the takes, updatedAt, x, capacity and limit of its last take, whether a take took tokens.
-local lv, lv0, at, xs, cap, lim, took = {}, {}, {}, {}, {}, {}, {}
 for i = 1, n do
   local s, full, limit, cost
   s, full, limit, cost, p = sunpack('<d<d<d<d', blob, p)
-  local u = lv[s]
-  if u == nil then
-    u, at[s], xs[s] = level(raw[s], full, limit)
-    lv0[s] = u
+  local e = S[s]
+  local u = e[1]
+  if not u then
+    u, e[3], e[4] = level(e[10], full, limit)
+    e[2] = u
   end
-  cap[s], lim[s] = full, limit
+  e[5], e[6] = full, limit
   if cost <= u then
-    lv[s] = u - cost
-    if cost > 0 then took[s] = true end
+    e[1] = u - cost
+    if cost > 0 then e[7] = true end
   else
-    lv[s] = u
+    e[1] = u
     allowed = false
   end
 end
+-- One table per credit key: { remaining, remaining before the takes, refilledAt, next refill, moved, tag }.
 local nc = #KEYS - no
-local crem, crem0, cref, cnext, cmoved, ctag = {}, {}, {}, {}, {}, {}
+local C = {}
 for c = 1, nc do
-  ctag[c] = ARGV[a + 1]
-  crem0[c], cref[c], cnext[c], cmoved[c] = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[a], ARGV[a + 1], ARGV[a + 2])
-  crem[c] = crem0[c]
+  local r, f, nx, moved = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[a], ARGV[a + 1], ARGV[a + 2])
+  C[c] = { r, r, f, nx, moved, ARGV[a + 1] }
   a = a + 3
 end
 for j = 1, m do
   local c, cost
   c, cost, p = sunpack('<d<d', blob, p)
-  if crem[c] >= cost then crem[c] = crem[c] - cost else allowed = false end
+  local e = C[c]
+  if e[1] >= cost then e[1] = e[1] - cost else allowed = false end
 end
 local out = { 0 }
 if allowed then
@@ -210,29 +210,30 @@ if allowed then
   -- One HSET per owner of the slots that took tokens (an owner's slots are consecutive), and one expiry move at most.
   local args, k, moved = {}, 0, 0
   for s = 1, ns do
-    local u = lv[s]
+    local e = S[s]
+    local u = e[1]
     out[s + 1] = reply(u)
-    if took[s] then
-      local x = expiry(u, at[s], cap[s], lim[s], xs[s])
-      if x > xs[s] and x > moved then moved = x end
-      args[k + 1], args[k + 2] = field[s], spack('<d<d<d', u, at[s], x)
+    if e[7] then
+      local x = expiry(u, e[3], e[5], e[6], e[4])
+      if x > e[4] and x > moved then moved = x end
+      args[k + 1], args[k + 2] = e[9], spack('<d<d<d', u, e[3], x)
       k = k + 2
     end
-    if k > 0 and owner[s + 1] ~= owner[s] then
-      redis.call('HSET', KEYS[owner[s]], unpack(args, 1, k))
-      if moved > 0 then keep(KEYS[owner[s]], moved) end
+    if k > 0 and (s == ns or S[s + 1][8] ~= e[8]) then
+      redis.call('HSET', KEYS[e[8]], unpack(args, 1, k))
+      if moved > 0 then keep(KEYS[e[8]], moved) end
       k, moved = 0, 0
     end
   end
 else
-  for s = 1, ns do out[s + 1] = reply(lv0[s]) end
+  for s = 1, ns do out[s + 1] = reply(S[s][2]) end
 end
 for c = 1, nc do
-  local r = crem0[c]
-  if allowed then r = crem[c] end
-  out[ns + 2 * c] = r
-  out[ns + 2 * c + 1] = cnext[c]
-  credit_write(KEYS[no + c], r, cref[c], cnext[c], cmoved[c], ctag[c], allowed)
+  local e = C[c]
+  local r = e[2]
+  if allowed then r = e[1] end
+  out[ns + 2 * c], out[ns + 2 * c + 1] = r, e[4]
+  credit_write(KEYS[no + c], r, e[3], e[4], e[5], e[6], allowed)
 end
 return out
 `;
