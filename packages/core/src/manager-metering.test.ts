@@ -103,6 +103,24 @@ describe('named limits', () => {
     expect(await codes(manager, secret, 3)).toEqual(['VALID', 'VALID', 'VALID']);
   });
 
+  it('takes what each call asks now, also from a list the caller changed in place, and a key\'s new limits at once', async () => {
+    const { manager } = setup();
+    const { key, secret } = await manager.create(admin, {
+      name: 'replanned',
+      rateLimit: null,
+      rateLimits: { uploads: { limit: 10, windowSeconds: 3600 }, search: { limit: 10, windowSeconds: 3600 } },
+    });
+    const limits = [{ name: 'uploads', cost: 1 }];
+    expect((await manager.verify(secret, { limits })).rateLimit?.remaining).toBe(9);
+    limits[0]!.cost = 4;
+    expect((await manager.verify(secret, { limits })).rateLimit?.remaining).toBe(5);
+    limits[0] = { name: 'search', cost: 2 };
+    expect((await manager.verify(secret, { limits })).rateLimit).toMatchObject({ remaining: 8, limit: 10 });
+    await manager.update(admin, key.id, { rateLimits: { search: { limit: 3, windowSeconds: 3600 } } });
+    expect((await manager.verify(secret, { limits })).rateLimit).toMatchObject({ remaining: 1, limit: 3 });
+    expect((await manager.verify(secret, { limits, creditCost: 1 })).code).toBe('RATE_LIMITED');
+  });
+
   it('reports the limit closest to running out (lowest remaining/limit)', async () => {
     const { manager } = setup();
     const { secret } = await manager.create(admin, {

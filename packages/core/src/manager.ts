@@ -79,6 +79,7 @@ import type {
   MeterBucket,
   MeterCredit,
   MeterOutcome,
+  MeterRequest,
   Page,
   RateLimitPolicy,
   RateLimitState,
@@ -125,6 +126,8 @@ export class KeyManager {
   readonly creditStore: CreditStore;
   /** Identities by id, for verifications of their keys; evicted like keys. */
   readonly #identities: LRUCache<string, IdentityRecord> | undefined;
+  /** Per cached key record, the buckets and credits its last metered verification took (see {@link meterPlan}). */
+  readonly #meterPlans = new WeakMap<KeyRecord, MeterPlan>();
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #hasher: Hasher & { needsRehash(encoded: string): boolean };
@@ -419,32 +422,16 @@ export class KeyManager {
    */
   async #meter(record: KeyRecord, view: ApiKey, options: VerifyOptions): Promise<VerifyResult> {
     const identity = record.identityId === undefined ? undefined : await this.#identity(record.identityId);
-    let defaultCost = options.cost ?? 1;
-    const requests = options.limits;
-    if (requests !== undefined) for (const r of requests) if (r.name === 'default') defaultCost = r.cost ?? 1;
-    const names: string[] = [];
-    const buckets: MeterBucket[] = [];
-    const add = (name: string, bucket: string, policy: RateLimitPolicy | null | undefined, cost: number) => {
-      if (policy === null || policy === undefined) return;
-      names.push(name);
-      buckets.push({ bucket, policy, cost });
-    };
-    add('default', `key:${record.id}`, record.rateLimit === undefined ? this.config.rateLimitThreshold : record.rateLimit, defaultCost);
-    if (identity !== undefined) add('default', `identity:${identity.id}:default`, ownLimit(identity.rateLimits, 'default'), defaultCost);
-    if (requests !== undefined) {
-      for (const r of requests) {
-        if (r.name === 'default') continue;
-        add(r.name, `key:${record.id}:${r.name}`, ownLimit(record.rateLimits, r.name), r.cost ?? 1);
-        if (identity !== undefined) add(r.name, `identity:${identity.id}:${r.name}`, ownLimit(identity.rateLimits, r.name), r.cost ?? 1);
-      }
+    let plan = this.#meterPlans.get(record);
+    if (plan === undefined || !plan.fits(identity, options)) {
+      plan = meterPlan(record, identity, options, this.config.rateLimitThreshold);
+      this.#meterPlans.set(record, plan);
     }
-    const credits: MeterCredit[] = [];
-    const creditCost = options.creditCost ?? 1;
-    if (record.credits !== undefined) credits.push({ bucket: `key:${record.id}`, cost: creditCost, policy: record.credits });
-    if (identity?.credits !== undefined) credits.push({ bucket: `${IDENTITY_PREFIX}${identity.id}`, cost: creditCost, policy: identity.credits });
-    if (buckets.length === 0 && credits.length === 0) return this.#accept(record, view, options);
+    const { names, request } = plan;
+    const buckets = request.buckets;
+    if (buckets.length === 0 && request.credits!.length === 0) return this.#accept(record, view, options);
 
-    const outcome = await this.#take(buckets, credits);
+    const outcome = await this.#take(request);
     const states = outcome.buckets;
     let denied = -1;
     let closest = -1;
@@ -478,10 +465,12 @@ export class KeyManager {
    * (best-effort: {@link CreditStore.refund}, logged when it fails or is
    * missing). Tokens taken for a call then refused for credits stay taken.
    */
-  async #take(buckets: MeterBucket[], credits: MeterCredit[]): Promise<MeterOutcome> {
+  async #take(request: MeterRequest): Promise<MeterOutcome> {
+    const { buckets } = request;
+    const credits = request.credits!;
     try {
       if (this.#metersCredits) {
-        if (credits.length > 0 || buckets.length > 1) return await this.rateLimiter.meter!({ buckets, credits }, this.creditStore);
+        if (credits.length > 0 || buckets.length > 1) return await this.rateLimiter.meter!(request, this.creditStore);
       }
       let states: RateLimitState[] = [];
       if (buckets.length === 1) {
@@ -502,7 +491,7 @@ export class KeyManager {
   }
 
   /** Spends each credit in turn; on a refusal, refunds the ones already spent and stops. */
-  async #spendEach(credits: MeterCredit[]): Promise<CreditSpend[]> {
+  async #spendEach(credits: readonly MeterCredit[]): Promise<CreditSpend[]> {
     const spends: CreditSpend[] = [];
     for (const c of credits) {
       const spend = await this.creditStore.spend(c.bucket, c.cost, c.policy);
@@ -1440,6 +1429,64 @@ function checkDependencies(options: KeyManagerOptions, storage: KeygateStorage, 
   if (issues.length > 0) {
     throw new ConfigError(`Invalid keygate dependencies: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, issues);
   }
+}
+
+/**
+ * The buckets and credits a metered verification takes, for one key record,
+ * identity and call options. Made once and reused while the record and
+ * identity stay the same objects (they are replaced, never changed, when
+ * updated) and the call asks for the same limits and costs; frozen all the
+ * way down, so a limiter may prepare its command once per request object.
+ */
+interface MeterPlan {
+  /** Bucket per take, the limit name it reports under. */
+  readonly names: readonly string[];
+  readonly request: MeterRequest;
+  /** Whether this plan is the one for `identity` and `options`. */
+  fits(identity: IdentityRecord | undefined, options: VerifyOptions): boolean;
+}
+
+/** Whether a call asks for the same named limits at the same costs as `known` (a copy, so a caller's later change to its own list is seen). */
+function sameLimits(known: ReadonlyArray<{ name: string; cost?: number }> | undefined, limits: VerifyOptions['limits']): boolean {
+  if (known === undefined || limits === undefined) return known === limits;
+  if (known.length !== limits.length) return false;
+  for (let i = 0; i < known.length; i++) if (known[i]!.name !== limits[i]!.name || known[i]!.cost !== limits[i]!.cost) return false;
+  return true;
+}
+
+function meterPlan(record: KeyRecord, identity: IdentityRecord | undefined, options: VerifyOptions, threshold: RateLimitPolicy | null): MeterPlan {
+  const { limits, cost, creditCost } = options;
+  let defaultCost = cost ?? 1;
+  if (limits !== undefined) for (const r of limits) if (r.name === 'default') defaultCost = r.cost ?? 1;
+  const names: string[] = [];
+  const buckets: MeterBucket[] = [];
+  const add = (name: string, bucket: string, policy: RateLimitPolicy | null | undefined, takes: number) => {
+    if (policy === null || policy === undefined) return;
+    names.push(name);
+    buckets.push(Object.freeze({ bucket, policy: Object.freeze({ ...policy }), cost: takes }));
+  };
+  add('default', `key:${record.id}`, record.rateLimit === undefined ? threshold : record.rateLimit, defaultCost);
+  if (identity !== undefined) add('default', `identity:${identity.id}:default`, ownLimit(identity.rateLimits, 'default'), defaultCost);
+  if (limits !== undefined) {
+    for (const r of limits) {
+      if (r.name === 'default') continue;
+      add(r.name, `key:${record.id}:${r.name}`, ownLimit(record.rateLimits, r.name), r.cost ?? 1);
+      if (identity !== undefined) add(r.name, `identity:${identity.id}:${r.name}`, ownLimit(identity.rateLimits, r.name), r.cost ?? 1);
+    }
+  }
+  const credits: MeterCredit[] = [];
+  const spend = (bucket: string, policy: CreditPolicy) => {
+    const frozen = Object.freeze(policy.refill === undefined ? { ...policy } : { ...policy, refill: Object.freeze({ ...policy.refill }) });
+    credits.push(Object.freeze({ bucket, cost: creditCost ?? 1, policy: frozen }));
+  };
+  if (record.credits !== undefined) spend(`key:${record.id}`, record.credits);
+  if (identity?.credits !== undefined) spend(`${IDENTITY_PREFIX}${identity.id}`, identity.credits);
+  const asked = limits?.map(({ name, cost: each }) => ({ name, cost: each }));
+  return {
+    names: Object.freeze(names),
+    request: Object.freeze({ buckets: Object.freeze(buckets), credits: Object.freeze(credits) }),
+    fits: (other, o) => other === identity && o.cost === cost && o.creditCost === creditCost && sameLimits(asked, o.limits),
+  };
 }
 
 /** A named limit of `limits`, own properties only (a name like `__proto__` finds nothing). */

@@ -11,7 +11,7 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
@@ -253,6 +253,109 @@ export function bucketKey(bucket: string): [owner: string, field: string] {
   return second < 0 ? [bucket, ''] : [bucket.slice(0, second), bucket.slice(second)];
 }
 
+/** A metered call's EVALSHA, and where each take's state is in the reply. */
+interface MeterCommand {
+  readonly command: ReadonlyArray<string | Buffer>;
+  readonly buckets: MeterRequest['buckets'];
+  readonly creditStore: CreditStore | undefined;
+  /** Distinct bucket fields. */
+  readonly slots: number;
+  /** Per take its slot; per slot its last take, whose policy reports the slot's state; per credit take its credit key's index. */
+  readonly slotOf: readonly number[];
+  readonly lastTake: readonly number[];
+  readonly creditOf: readonly number[];
+}
+
+/** Checks a meter request and builds its command ({@link METER_LUA}'s layout). */
+function buildMeterCommand(request: MeterRequest, creditStore: CreditStore | undefined, client: RedisCommandClient, prefix: string): MeterCommand {
+  const buckets = request.buckets;
+  const credits = request.credits ?? [];
+  // Owners in first-seen order, each with its distinct fields; a take names its field by slot, the field's running number over all owners.
+  const owners: string[] = [];
+  const fields: string[][] = [];
+  const placed: number[] = [];
+  // Distinct credit keys in first-seen order, each with the policy of its first take; per credit take its key's index.
+  const creditKeys: string[] = [];
+  const creditPolicies: string[] = [];
+  const creditOf: number[] = [];
+  for (const b of buckets) {
+    checkRequest(b.policy, b.cost);
+    const [owner, field] = bucketKey(b.bucket);
+    let j = owners.indexOf(owner);
+    if (j < 0) j = owners.push(owner) - 1;
+    const own = (fields[j] ??= []);
+    let f = own.indexOf(field);
+    if (f < 0) f = own.push(field) - 1;
+    placed.push(j, f);
+  }
+  if (credits.length > 0) {
+    const backend = redisCreditBackend(creditStore);
+    if (backend === undefined || backend.client !== client) {
+      throw new ConfigError('meter: credits need a Redis credit store on this limiter\'s client (sharesCreditsWith)', [
+        { field: 'creditStore', message: 'is not a Redis credit store on the same client' },
+      ]);
+    }
+    for (const c of credits) {
+      assertCreditCount(c.cost, 'cost');
+      assertCreditPolicy(c.policy);
+      const key = backend.prefix + c.bucket;
+      let k = creditKeys.indexOf(key);
+      if (k < 0) {
+        k = creditKeys.push(key) - 1;
+        creditPolicies.push(...creditArgs(c.policy));
+      }
+      creditOf.push(k);
+    }
+  }
+  // The numbers go as one buffer of doubles (see METER_LUA), the names as text.
+  const numbers = Buffer.allocUnsafe(8 * (3 + owners.length + 4 * buckets.length + 2 * credits.length));
+  let at = numbers.writeDoubleLE(owners.length, 0);
+  at = numbers.writeDoubleLE(credits.length, at);
+  at = numbers.writeDoubleLE(buckets.length, at);
+  const command: Array<string | Buffer> = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
+  for (const owner of owners) command.push(prefix + owner);
+  command.push(...creditKeys, numbers);
+  const firstSlot: number[] = [];
+  let slots = 0;
+  for (const own of fields) {
+    firstSlot.push(slots);
+    slots += own.length;
+    at = numbers.writeDoubleLE(own.length, at);
+    command.push(...own);
+  }
+  command.push(...creditPolicies);
+  // Per take: its slot (1-based there), and as levels its capacity and cost.
+  const slotOf: number[] = [];
+  const lastTake: number[] = [];
+  for (let i = 0; i < buckets.length; i++) {
+    const { policy, cost } = buckets[i]!;
+    const windowMs = policy.windowSeconds * 1000;
+    const slot = firstSlot[placed[2 * i]!]! + placed[2 * i + 1]!;
+    slotOf.push(slot);
+    lastTake[slot] = i;
+    at = numbers.writeDoubleLE(slot + 1, at);
+    at = numbers.writeDoubleLE((policy.burst ?? policy.limit) * windowMs, at);
+    at = numbers.writeDoubleLE(policy.limit, at);
+    at = numbers.writeDoubleLE(cost * windowMs, at);
+  }
+  for (let j = 0; j < credits.length; j++) {
+    at = numbers.writeDoubleLE(creditOf[j]! + 1, at);
+    at = numbers.writeDoubleLE(credits[j]!.cost, at);
+  }
+  return { command, buckets, creditStore, slots, slotOf, lastTake, creditOf };
+}
+
+/** Whether a request can never change: it, its lists, their entries and policies are all frozen. */
+function frozenRequest(request: MeterRequest): boolean {
+  const frozen = Object.isFrozen;
+  return (
+    frozen(request) &&
+    frozen(request.buckets) &&
+    request.buckets.every((b) => frozen(b) && frozen(b.policy)) &&
+    (request.credits === undefined || (frozen(request.credits) && request.credits.every((c) => frozen(c) && frozen(c.policy) && (c.policy.refill === undefined || frozen(c.policy.refill)))))
+  );
+}
+
 /** What the limiter does while Redis does not answer. */
 export type RateLimiterFailureMode = 'closed' | 'open';
 
@@ -349,6 +452,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   // 0 while Redis answers; otherwise the time before which checks do not try it.
   let downUntil = 0;
 
+  // A request that can never change (KeyManager makes one per key and route) is checked and built once: freezing is for good.
+  const prepared = new WeakMap<MeterRequest, MeterCommand>();
+  function meterCommand(request: MeterRequest, creditStore: CreditStore | undefined): MeterCommand {
+    const known = prepared.get(request);
+    if (known !== undefined && known.creditStore === creditStore) return known;
+    const built = buildMeterCommand(request, creditStore, client, prefix);
+    if (frozenRequest(request)) prepared.set(request, built);
+    return built;
+  }
+
   function onFailure(error: unknown): void {
     downUntil = Date.now() + retryIntervalMs;
     log.failure(
@@ -436,49 +549,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       return redisCreditBackend(store)?.client === client;
     },
     meter(request, creditStore) {
-      const buckets = request.buckets;
-      const credits = request.credits ?? [];
-      // Owners in first-seen order, each with its distinct fields; a take names its field by slot, the field's running number over all owners.
-      const owners: string[] = [];
-      const fields: string[][] = [];
-      const placed: number[] = [];
-      // Distinct credit keys in first-seen order, each with the policy of its first take; per credit take its key's index.
-      const creditKeys: string[] = [];
-      const creditPolicies: string[] = [];
-      const creditOf: number[] = [];
+      let plan: MeterCommand;
       try {
-        for (const b of buckets) {
-          checkRequest(b.policy, b.cost);
-          const [owner, field] = bucketKey(b.bucket);
-          let j = owners.indexOf(owner);
-          if (j < 0) j = owners.push(owner) - 1;
-          const own = (fields[j] ??= []);
-          let f = own.indexOf(field);
-          if (f < 0) f = own.push(field) - 1;
-          placed.push(j, f);
-        }
-        if (credits.length > 0) {
-          const backend = redisCreditBackend(creditStore);
-          if (backend === undefined || backend.client !== client) {
-            throw new ConfigError('meter: credits need a Redis credit store on this limiter\'s client (sharesCreditsWith)', [
-              { field: 'creditStore', message: 'is not a Redis credit store on the same client' },
-            ]);
-          }
-          for (const c of credits) {
-            assertCreditCount(c.cost, 'cost');
-            assertCreditPolicy(c.policy);
-            const key = backend.prefix + c.bucket;
-            let k = creditKeys.indexOf(key);
-            if (k < 0) {
-              k = creditKeys.push(key) - 1;
-              creditPolicies.push(...creditArgs(c.policy));
-            }
-            creditOf.push(k);
-          }
-        }
+        plan = meterCommand(request, creditStore);
       } catch (error) {
         return Promise.reject(error);
       }
+      const { buckets, command, slots, slotOf, lastTake } = plan;
+      const credits = request.credits ?? [];
       if (downUntil !== 0) {
         if (Date.now() < downUntil) {
           try {
@@ -489,47 +567,11 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         }
         downUntil = Date.now() + retryIntervalMs;
       }
-      // The numbers go as one buffer of doubles (see METER_LUA), the names as text.
-      const numbers = Buffer.allocUnsafe(8 * (3 + owners.length + 4 * buckets.length + 2 * credits.length));
-      let at = numbers.writeDoubleLE(owners.length, 0);
-      at = numbers.writeDoubleLE(credits.length, at);
-      at = numbers.writeDoubleLE(buckets.length, at);
-      const command: Array<string | Buffer> = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
-      for (const owner of owners) command.push(prefix + owner);
-      command.push(...creditKeys, numbers);
-      const firstSlot: number[] = [];
-      let slots = 0;
-      for (const own of fields) {
-        firstSlot.push(slots);
-        slots += own.length;
-        at = numbers.writeDoubleLE(own.length, at);
-        command.push(...own);
-      }
-      command.push(...creditPolicies);
-      // Per take: its slot (0-based here), and as levels its capacity and cost; per slot its last take, whose policy reports the slot's state.
-      const slotOf: number[] = [];
-      const lastTake: number[] = [];
-      for (let i = 0; i < buckets.length; i++) {
-        const { policy, cost } = buckets[i]!;
-        const windowMs = policy.windowSeconds * 1000;
-        const slot = firstSlot[placed[2 * i]!]! + placed[2 * i + 1]!;
-        slotOf.push(slot);
-        lastTake[slot] = i;
-        at = numbers.writeDoubleLE(slot + 1, at);
-        at = numbers.writeDoubleLE((policy.burst ?? policy.limit) * windowMs, at);
-        at = numbers.writeDoubleLE(policy.limit, at);
-        at = numbers.writeDoubleLE(cost * windowMs, at);
-      }
-      for (let j = 0; j < credits.length; j++) {
-        at = numbers.writeDoubleLE(creditOf[j]! + 1, at);
-        at = numbers.writeDoubleLE(credits[j]!.cost, at);
-      }
       return sendWithDeadline<Array<string | number>>(client, command, timeoutMs)
         .catch((error: unknown) => {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-          command[0] = 'EVAL';
-          command[1] = METER.source;
-          return sendWithDeadline<Array<string | number>>(client, command, timeoutMs);
+          // A copy: the prepared command may be shared by calls in flight.
+          return sendWithDeadline<Array<string | number>>(client, ['EVAL', METER.source, ...command.slice(2)], timeoutMs);
         })
         .then(
           (r): MeterOutcome => {
@@ -561,7 +603,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
             const spends = [];
             const left: number[] = [];
             for (let j = 0; j < credits.length; j++) {
-              const k = creditOf[j]!;
+              const k = plan.creditOf[j]!;
               const remaining = Number(r[slots + 1 + 2 * k]);
               const refillAt = Number(r[slots + 2 + 2 * k]);
               let ok = allowed;

@@ -19,7 +19,7 @@ describe('sendWithDeadline', () => {
 describe('evalScript', () => {
   it('sends EVALSHA, and EVAL with the source only after NOSCRIPT', async () => {
     const script = luaScript('return 1');
-    const seen: Array<Array<string | Buffer>> = [];
+    const seen: Array<ReadonlyArray<string | Buffer>> = [];
     const client: RedisCommandClient = {
       sendCommand: async (args) => {
         seen.push(args);

@@ -16,7 +16,7 @@ import { BackendError, ConfigError } from '../errors.js';
 
 /** What keygate calls on a Redis client: raw commands (node-redis `sendCommand`); an argument may be binary (a Buffer). */
 export interface RedisCommandClient {
-  sendCommand(args: Array<string | Buffer>): Promise<unknown>;
+  sendCommand(args: ReadonlyArray<string | Buffer>): Promise<unknown>;
   /** node-redis: `false` while disconnected or reconnecting; keygate then fails fast without waiting. */
   readonly isReady?: boolean;
 }
@@ -135,7 +135,7 @@ export class RedisNotReadyError extends Error {
  * does: a client that is reconnecting would otherwise queue the command and
  * hold the caller until Redis returns.
  */
-export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: Array<string | Buffer>, timeoutMs: number): Promise<T> {
+export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number): Promise<T> {
   if (client.isReady === false) return Promise.reject(new RedisNotReadyError('Redis is not connected'));
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);

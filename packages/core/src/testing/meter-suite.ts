@@ -66,6 +66,22 @@ export function runMeterConformance(name: string, factory: () => Awaitable<Meter
         expect(await tokens(limiter, b, slow(3))).toBe(2);
       }));
 
+    it('reads a request object anew on each call: one reused after a change takes what it says now, a frozen one the same each time', () =>
+      withFixture(async ({ limiter, meter }) => {
+        const a = freshBucket('reuse');
+        const take = { bucket: a, policy: slow(10), cost: 1 };
+        const request = { buckets: [take] };
+        await meter(request);
+        take.cost = 3;
+        expect((await meter(request)).buckets[0]!.remaining).toBe(6);
+        request.buckets = [{ bucket: a, policy: slow(10), cost: 2 }];
+        expect((await meter(request)).buckets[0]!.remaining).toBe(4);
+        const frozen = Object.freeze({ buckets: Object.freeze([Object.freeze({ bucket: a, policy: Object.freeze(slow(10)), cost: 1 })]) });
+        expect((await meter(frozen)).buckets[0]!.remaining).toBe(3);
+        expect((await meter(frozen)).buckets[0]!.remaining).toBe(2);
+        expect(await tokens(limiter, a, slow(10))).toBe(2);
+      }));
+
     it('takes nothing from any bucket when one denies, and says which one', () =>
       withFixture(async ({ limiter, meter }) => {
         const a = freshBucket('a');
