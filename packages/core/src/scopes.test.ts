@@ -182,6 +182,17 @@ describe('hasScopes', () => {
     expect(hasScopes(['*'], [''], 'any')).toBe(false);
   });
 
+  it('answers a frozen list (checked once, then remembered) as it answers the same scopes unfrozen', () => {
+    const valid = Object.freeze(['keys:read', 'usage:read']);
+    const invalid = Object.freeze(['keys:read', 'KEYS:READ']);
+    for (let i = 0; i < 2; i++) {
+      expect(hasScopes(granted, valid, 'all')).toBe(true);
+      expect(hasScopes(['*'], invalid, 'all')).toBe(false);
+      expect(hasScopes(['*'], invalid, 'any')).toBe(true);
+      expect(hasScopes(['keys:*'], Object.freeze(['keys:', 'keys:*x']), 'any')).toBe(false);
+    }
+  });
+
   it('never throws on garbage', () => {
     const garbage: unknown[] = [undefined, null, 1, 'keys:read', {}, [null], [1, {}], [Symbol('x')], ['*', undefined]];
     for (const g of garbage) {

@@ -80,10 +80,25 @@ export function scopeGrants(granted: string, required: string): boolean {
 }
 
 /**
+ * Frozen lists of required scopes found valid. A route passes the same
+ * frozen list on every request (`requireApiKey` freezes its scopes), so its
+ * scopes are checked once rather than per request; frozen, it cannot change.
+ */
+const validFrozenLists = new WeakSet<readonly unknown[]>();
+
+/** Whether every scope of `required` is valid, remembered for a frozen list. */
+function allValidOnce(required: readonly unknown[]): boolean {
+  if (validFrozenLists.has(required)) return true;
+  if (!Object.isFrozen(required) || !required.every(isValidScope)) return false;
+  validFrozenLists.add(required);
+  return true;
+}
+
+/**
  * Whether `granted` satisfies `required`: every one of them (`all`) or at
  * least one (`any`). An empty `required` list is satisfied in both modes,
  * since nothing is asked for. Invalid required scopes are never satisfied;
- * non-array inputs give `false`. Never throws and allocates nothing.
+ * non-array inputs give `false`. Never throws, and allocates nothing beyond remembering a frozen list once.
  */
 export function hasScopes(granted: readonly string[], required: readonly string[], mode: 'all' | 'any'): boolean {
   if (!Array.isArray(required) || !Array.isArray(granted)) return false;
@@ -92,10 +107,11 @@ export function hasScopes(granted: readonly string[], required: readonly string[
   const any = mode === 'any';
   if (!any && mode !== 'all') return false;
   const g = granted.length;
+  const valid = allValidOnce(required);
   for (let r = 0; r < n; r++) {
     const req: unknown = required[r];
     let ok = false;
-    if (isValidScope(req)) {
+    if (valid || isValidScope(req)) {
       for (let i = 0; i < g; i++) {
         const have: unknown = granted[i];
         if (typeof have === 'string' && grantsValid(have, req as string)) {

@@ -13,6 +13,12 @@ export interface VerifiedEntry {
   matches: Map<string, SecretMatch>;
 }
 
+/** What {@link VerifiedKeyCache.find} answers: the entry and which of its secrets the presented key matched. */
+export interface VerifiedHit {
+  readonly entry: VerifiedEntry;
+  readonly match: SecretMatch;
+}
+
 /**
  * Verified keys by key id, so a hot key skips the store read and the hash
  * check. Entries hold only hashes of presented keys, never the keys. Keyed
@@ -24,8 +30,12 @@ export interface VerifiedEntry {
 export class VerifiedKeyCache {
   readonly #entries: LRUCache<string, VerifiedEntry> | undefined;
   readonly #missing: LRUCache<string, true> | undefined;
-  /** Presented-key hash → entry; mirrors `#entries` through its dispose hook, so it never outgrows it. */
-  readonly #byPresented = new Map<string, VerifiedEntry>();
+  /**
+   * Presented-key hash → its hit, built once when remembered so that a hot
+   * request finds it without allocating; mirrors `#entries` through its
+   * dispose hook, so it never outgrows it.
+   */
+  readonly #byPresented = new Map<string, VerifiedHit>();
 
   constructor(options: { ttlMs: number; maxEntries: number; negativeTtlMs?: number }) {
     if (options.ttlMs <= 0) return;
@@ -37,7 +47,7 @@ export class VerifiedKeyCache {
       ttlResolution: Math.min(1000, Math.max(1, Math.floor(options.ttlMs / 100))),
       dispose: (entry) => {
         for (const presentedHash of entry.matches.keys()) {
-          if (this.#byPresented.get(presentedHash) === entry) this.#byPresented.delete(presentedHash);
+          if (this.#byPresented.get(presentedHash)?.entry === entry) this.#byPresented.delete(presentedHash);
         }
       },
     });
@@ -45,11 +55,11 @@ export class VerifiedKeyCache {
   }
 
   /** The entry a presented key (by `presentedHash`) already verified against, while it is fresh. */
-  find(presentedHash: string): { entry: VerifiedEntry; match: SecretMatch } | undefined {
-    const entry = this.#byPresented.get(presentedHash);
+  find(presentedHash: string): VerifiedHit | undefined {
+    const hit = this.#byPresented.get(presentedHash);
     // The id-keyed LRU decides freshness (TTL) and recency; a stale entry is disposed there, which unlinks it here.
-    if (entry === undefined || this.#entries?.get(entry.record.id) !== entry) return undefined;
-    return { entry, match: entry.matches.get(presentedHash)! };
+    if (hit === undefined || this.#entries?.get(hit.entry.record.id) !== hit.entry) return undefined;
+    return hit;
   }
 
   /** Remembers that `presentedHash` matched `match` of `record`. A newer record version replaces older ones. */
@@ -61,7 +71,7 @@ export class VerifiedKeyCache {
       this.#entries.set(record.id, entry);
     }
     entry.matches.set(presentedHash, match);
-    this.#byPresented.set(presentedHash, entry);
+    this.#byPresented.set(presentedHash, { entry, match });
   }
 
   /** Whether `keyId` was recently found missing from the store. */

@@ -100,7 +100,9 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     response: problem(code, { instance: request.path, headers, ...extras }),
   });
 
-  const headerNames = Object.freeze(['authorization', header, 'x-request-id', 'user-agent']);
+  // Request id and user agent only go into verification audit events, which the basic level never records.
+  const readsRequestInfo = manager.config.auditLevel !== 'basic';
+  const headerNames = Object.freeze(readsRequestInfo ? ['authorization', header, 'x-request-id', 'user-agent'] : ['authorization', header]);
 
   // Not async: each promise hop costs more than the check itself, so a cached key is answered synchronously.
   return Object.assign(authenticateRequest, { headerNames });
@@ -122,8 +124,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     if (limits !== undefined) verifyOptions.limits = limits;
     if (creditCost !== undefined) verifyOptions.creditCost = creditCost;
     if (request.ip !== undefined) verifyOptions.ip = request.ip;
-    // Request id and user agent only go into verification audit events, which the basic level never records.
-    if (manager.config.auditLevel !== 'basic') {
+    if (readsRequestInfo) {
       // The caller's request id, when sane; none is made up per request on this hot path.
       const requestId = headerValue(request.headers, 'x-request-id');
       if (requestId !== undefined && REQUEST_ID.test(requestId)) verifyOptions.requestId = requestId;

@@ -80,9 +80,20 @@ export function credentialHeaders(req: { headers: HttpHeaders; rawHeaders?: read
   return req.headers;
 }
 
-/** Whether a raw header name is `lower` (given in lower case), without a lower-cased copy for names of another length. */
+/**
+ * Whether a raw header name is `lower` (given in lower case), compared in
+ * place: no lower-cased copy per header read. Header names are tokens, which
+ * are ASCII, so folding the ASCII capitals is all the case-insensitivity
+ * they need.
+ */
 function isName(name: string, lower: string): boolean {
-  return name.length === lower.length && name.toLowerCase() === lower;
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = name.charCodeAt(i);
+    const want = lower.charCodeAt(i);
+    if (c !== want && (c < 65 || c > 90 || c + 32 !== want)) return false;
+  }
+  return true;
 }
 
 function pickRaw(raw: readonly string[], names: readonly string[]): HttpHeaders {
