@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createKeyManager } from '@keygate/core';
 import { listenOnLoopback, runHttpConformance } from '@keygate/core/testing';
+import { apiKeySlot } from './api-key-slot.js';
 import { keygateRouter, requireApiKey } from './index.js';
 
 runHttpConformance('express', ({ manager, basePath, actorFromHeaders, trustProxy, hostRoutes }) => {
@@ -45,5 +46,32 @@ describe('express specifics', () => {
       await server.close();
       await manager.close();
     }
+  });
+
+  it('puts the key on req.apiKey through an accessor on express.request, adding no property to the request', async () => {
+    const manager = createKeyManager();
+    const { key, secret } = await manager.create(admin, { name: 'slot', scopes: [] });
+    const app = express();
+    app.get('/keyed', requireApiKey(manager), (req, res) => res.json({ id: req.apiKey?.id, own: Object.hasOwn(req, 'apiKey') }));
+    app.get('/open', (req, res) => res.json({ apiKey: req.apiKey ?? null }));
+    const server = await listenOnLoopback(app);
+    try {
+      const keyed = await fetch(`${server.baseUrl}/keyed`, { headers: { authorization: `Bearer ${secret}` } });
+      expect(await keyed.json()).toEqual({ id: key.id, own: false });
+      expect(await (await fetch(`${server.baseUrl}/open`)).json()).toEqual({ apiKey: null });
+    } finally {
+      await server.close();
+      await manager.close();
+    }
+  });
+
+  it('gives a request that does not inherit from express.request a plain property', async () => {
+    const manager = createKeyManager();
+    const { key } = await manager.create(admin, { name: 'plain', scopes: [] });
+    const req = {} as Request;
+    apiKeySlot()(req, key);
+    expect(Object.hasOwn(req, 'apiKey')).toBe(true);
+    expect(req.apiKey).toBe(key);
+    await manager.close();
   });
 });

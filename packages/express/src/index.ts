@@ -21,6 +21,7 @@ import {
   splitUrl,
   writeNodeResponse,
 } from '@keygate/core';
+import { apiKeySlot } from './api-key-slot.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -74,8 +75,9 @@ export type RequireApiKeyOptions = AuthenticateOptions;
  */
 export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions = {}): RequestHandler {
   const auth = createAuthenticator(manager, options);
+  const attach = apiKeySlot();
   return (req, res, next) => {
     // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
-    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next);
+    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next, attach);
   };
 }

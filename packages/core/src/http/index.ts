@@ -42,6 +42,7 @@ export {
   guardNodeRequest,
   splitUrl,
   pathOf,
+  type AttachApiKey,
   type GetIp,
   type NodeHandlerOptions,
   type NodeGuardOptions,

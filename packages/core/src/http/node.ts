@@ -115,11 +115,19 @@ export function createNodeGuard(
   return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => getIp(req), path: pathOf(req.url) }, req, res, next);
 }
 
+/** Puts a verified key on a request, where the host reads it as `req.apiKey`. */
+export type AttachApiKey = (req: IncomingMessage & { apiKey?: ApiKey }, key: ApiKey) => void;
+
+const assignApiKey: AttachApiKey = (req, key) => {
+  req.apiKey = key;
+};
+
 /**
  * Authenticates a node request and applies the outcome: answers the refusal,
- * or sets `req.apiKey` and the rate-limit headers, counts the request when
- * the response finishes, and calls `next()` — synchronously when the
- * authenticator could answer without I/O. Shared by the node and Express guards.
+ * or sets `req.apiKey` (through `attach`, default a plain assignment) and the
+ * rate-limit headers, counts the request when the response finishes, and
+ * calls `next()` — synchronously when the authenticator could answer without
+ * I/O. Shared by the node and Express guards.
  */
 export function guardNodeRequest(
   auth: Authenticator,
@@ -127,6 +135,7 @@ export function guardNodeRequest(
   req: IncomingMessage & { apiKey?: ApiKey },
   res: ServerResponse,
   next: (error?: unknown) => void,
+  attach: AttachApiKey = assignApiKey,
 ): void {
   let outcome: AuthOutcome | Promise<AuthOutcome>;
   try {
@@ -134,14 +143,14 @@ export function guardNodeRequest(
   } catch (error) {
     return next(error);
   }
-  if (outcome instanceof Promise) outcome.then((settled) => applyOutcome(settled, req, res, next), next);
-  else applyOutcome(outcome, req, res, next);
+  if (outcome instanceof Promise) outcome.then((settled) => applyOutcome(settled, req, res, next, attach), next);
+  else applyOutcome(outcome, req, res, next, attach);
 }
 
-function applyOutcome(outcome: AuthOutcome, req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void): void {
+function applyOutcome(outcome: AuthOutcome, req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void, attach: AttachApiKey): void {
   if (!outcome.ok) return writeNodeResponse(res, outcome.response);
   for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
-  req.apiKey = outcome.key;
+  attach(req, outcome.key);
   finishOnResponse(res, outcome.finish);
   next();
 }
