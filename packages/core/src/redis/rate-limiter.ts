@@ -15,11 +15,9 @@ import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, sendWith
 import { ThrottledLog } from './throttled-log.js';
 
 /**
- * Lua shared by the bucket scripts: the server time `now` (`TIME`);
- * `level(raw, full, limit)`, a bucket's level, time and `x` at `now` from its
- * stored value (full when missing or unreadable), refilled and clamped to
- * the capacity; and `keep(key, x)`, which makes an owner hash live until `x`
- * at least.
+ * The bucket scripts' Lua, as snippets both scripts inline: a local
+ * function would be a closure the server makes on every call, which costs
+ * more than the arithmetic it holds.
  *
  * A bucket is one field of its owner's hash (see {@link bucketKey}) holding
  * three little-endian doubles (`struct.pack('<d<d<d')`): its level, the
@@ -32,45 +30,53 @@ import { ThrottledLog } from './throttled-log.js';
  * `x` is a time (epoch ms) by which the bucket is full again with some
  * slack (a quarter more and a second), and until which the hash is known to
  * live: a missing bucket reads as full, so the hash may expire once every
- * bucket in it is full. The hash's expiry only ever moves later (`keep`
+ * bucket in it is full. The hash's expiry only ever moves later ({@link keepLua}
  * checks `PTTL` first), so a write whose bucket is full by its stored `x`
  * needs no expiry call: a busy bucket pays for one now and then, not on
  * every take. A take that takes nothing (denied, or cost 0) writes nothing:
  * the stored state already yields the same level at any later time.
  */
-const BUCKET_STATE_LUA = `
+const BUCKET_PRELUDE_LUA = `
 local floor, ceil, spack, sunpack = math.floor, math.ceil, struct.pack, struct.unpack
 local t = redis.call('TIME')
 local now = t[1] * 1000 + floor(t[2] / 1000)
-local function level(raw, full, limit)
-  if raw and #raw == 24 then
-    local u, at, x = sunpack('<d<d<d', raw)
-    if u >= 0 and at > -1e15 and at < 1e15 and x == x then
-      if now > at then
-        u = u + (now - at) * limit
-        at = now
-      end
-      if u > full then u = full end
-      return u, at, x
-    end
-  end
-  return full, now, 0
-end
-local function keep(key, x)
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 or now + ttl < x then redis.call('PEXPIREAT', key, x) end
-end
-local function expiry(u, at, full, limit, x)
-  if u >= full then return x end
-  local fullAt = at + ceil((full - u) / limit)
-  if fullAt <= x then return x end
-  return fullAt + floor((fullAt - now) / 4) + 1000
-end
-local function reply(u)
-  if u < 9007199254740992 and u == floor(u) then return u end
-  return string.format('%.17g', u)
-end
 `;
+
+/** Lua declaring `u, at, x`: the level, time and `x` of the bucket stored in `raw` as of `now` (full when missing or unreadable), refilled and clamped to the capacity. */
+function levelLua(raw: string, full: string, limit: string): string {
+  return `local u, at, x = ${full}, now, 0
+if ${raw} and #${raw} == 24 then
+  local su, sat, sx = sunpack('<d<d<d', ${raw})
+  if su >= 0 and sat > -1e15 and sat < 1e15 and sx == sx then
+    u, at, x = su, sat, sx
+    if now > at then
+      u = u + (now - at) * ${limit}
+      at = now
+    end
+    if u > ${full} then u = ${full} end
+  end
+end`;
+}
+
+/** Lua declaring `moved`: the `x` to store for level `u` taken at `at`, which is the stored `x` unless the bucket is full only later. */
+function expiryLua(u: string, at: string, full: string, limit: string, x: string): string {
+  return `local moved = ${x}
+if ${u} < ${full} then
+  local fullAt = ${at} + ceil((${full} - ${u}) / ${limit})
+  if fullAt > ${x} then moved = fullAt + floor((fullAt - now) / 4) + 1000 end
+end`;
+}
+
+/** Lua making hash `key` live until `x` at least. */
+function keepLua(key: string, x: string): string {
+  return `local ttl = redis.call('PTTL', ${key})
+if ttl < 0 or now + ttl < ${x} then redis.call('PEXPIREAT', ${key}, ${x}) end`;
+}
+
+/** A Lua expression replying number `v`: an integer reply, which costs the server less than text, or text past 2^53. */
+function replyLua(v: string): string {
+  return `((${v} < 9007199254740992 and ${v} > -9007199254740992 and ${v} == floor(${v})) and ${v} or string.format('%.17g', ${v}))`;
+}
 
 /**
  * `takeTokens` (token-bucket.ts) in Lua, in levels (tokens times windowMs).
@@ -78,26 +84,29 @@ end
  * still share one bucket correctly.
  *
  * KEYS[1] is the owner's hash, ARGV[1] the bucket's field in it (see
- * {@link BUCKET_STATE_LUA} for what it holds); ARGV[2..4]: capacity as a
+ * {@link BUCKET_PRELUDE_LUA} for what it holds); ARGV[2..4]: capacity as a
  * level, limit, cost as a level.
  *
  * Returns the level after the call when the take was allowed, and `-1 -
- * level` when it was denied: an integer reply, which costs the server less
- * than text (a decimal string past 2^53). The caller derives remaining,
- * resetAt and retryAfterMs from it.
+ * level` when it was denied. The caller derives remaining, resetAt and
+ * retryAfterMs from it.
  */
-export const TOKEN_BUCKET_LUA = `${BUCKET_STATE_LUA}
+export const TOKEN_BUCKET_LUA = `${BUCKET_PRELUDE_LUA}
 local key, field = KEYS[1], ARGV[1]
 local full, limit, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local u, at, x = level(redis.call('HGET', key, field), full, limit)
-if cost > u then return reply(-1 - u) end
-if cost > 0 then
+local raw = redis.call('HGET', key, field)
+${levelLua('raw', 'full', 'limit')}
+if cost > u then
+  u = -1 - u
+elseif cost > 0 then
   u = u - cost
-  local moved = expiry(u, at, full, limit, x)
+  ${expiryLua('u', 'at', 'full', 'limit', 'x')}
   redis.call('HSET', key, field, spack('<d<d<d', u, at, moved))
-  if moved > x then keep(key, moved) end
+  if moved > x then
+    ${keepLua('key', 'moved')}
+  end
 end
-return reply(u)
+return ${replyLua('u')}
 `;
 
 const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
@@ -155,7 +164,7 @@ function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): Rate
  * derives each take's outcome from them (replaying the takes when denied),
  * which spares the server building a reply per take.
  */
-export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_STATE_LUA}${CREDIT_STATE_LUA}
+export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_PRELUDE_LUA}${CREDIT_STATE_LUA}
 local blob = ARGV[1]
 local no, m, n, p = sunpack('<d<d<d', blob)
 -- One table per slot, made with its size (a table grown key by key costs the server a resize each time):
@@ -176,11 +185,12 @@ for i = 1, n do
   local s, full, limit, cost
   s, full, limit, cost, p = sunpack('<d<d<d<d', blob, p)
   local e = S[s]
-  local u = e[1]
-  if not u then
-    u, e[3], e[4] = level(e[10], full, limit)
-    e[2] = u
+  if not e[1] then
+    local raw = e[10]
+    ${levelLua('raw', 'full', 'limit')}
+    e[1], e[2], e[3], e[4] = u, u, at, x
   end
+  local u = e[1]
   e[5], e[6] = full, limit
   if cost <= u then
     e[1] = u - cost
@@ -208,25 +218,32 @@ local out = { 0 }
 if allowed then
   out[1] = 1
   -- One HSET per owner of the slots that took tokens (an owner's slots are consecutive), and one expiry move at most.
-  local args, k, moved = {}, 0, 0
+  local args, k, latest = {}, 0, 0
   for s = 1, ns do
     local e = S[s]
     local u = e[1]
-    out[s + 1] = reply(u)
+    out[s + 1] = ${replyLua('u')}
     if e[7] then
-      local x = expiry(u, e[3], e[5], e[6], e[4])
-      if x > e[4] and x > moved then moved = x end
-      args[k + 1], args[k + 2] = e[9], spack('<d<d<d', u, e[3], x)
+      local x, at, full, limit = e[4], e[3], e[5], e[6]
+      ${expiryLua('u', 'at', 'full', 'limit', 'x')}
+      if moved > x and moved > latest then latest = moved end
+      args[k + 1], args[k + 2] = e[9], spack('<d<d<d', u, at, moved)
       k = k + 2
     end
     if k > 0 and (s == ns or S[s + 1][8] ~= e[8]) then
-      redis.call('HSET', KEYS[e[8]], unpack(args, 1, k))
-      if moved > 0 then keep(KEYS[e[8]], moved) end
-      k, moved = 0, 0
+      local key = KEYS[e[8]]
+      redis.call('HSET', key, unpack(args, 1, k))
+      if latest > 0 then
+        ${keepLua('key', 'latest')}
+      end
+      k, latest = 0, 0
     end
   end
 else
-  for s = 1, ns do out[s + 1] = reply(S[s][2]) end
+  for s = 1, ns do
+    local u = S[s][2]
+    out[s + 1] = ${replyLua('u')}
+  end
 end
 for c = 1, nc do
   local e = C[c]
