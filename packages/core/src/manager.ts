@@ -243,16 +243,15 @@ export class KeyManager {
   #verify(presented: string, options: VerifyOptions): VerifyResult | Promise<VerifyResult> {
     if (!this.config.enabled) return { valid: false, code: 'DISABLED' };
     if (typeof presented !== 'string') return this.#reject('INVALID_FORMAT', undefined, options);
-    const now = this.#clock.now();
-    if (this.#jwt !== undefined && looksLikeJwt(presented)) return this.#verifyJwt(presented, now, options);
+    if (this.#jwt !== undefined && looksLikeJwt(presented)) return this.#verifyJwt(presented, this.#clock.now(), options);
     if (presented.length > MAX_PRESENTED_KEY_LENGTH) return this.#reject('INVALID_FORMAT', undefined, options);
     // A cached key is found by its hash alone: that hash only matches a key string that parsed and verified before.
     const presentedHash = hashForCache(presented);
     const hit = this.#cache.find(presentedHash);
-    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, now, options);
+    if (hit !== undefined) return this.#checkState(hit.entry.record, hit.entry.view, hit.match, undefined, options);
     const parsed = parseKey(presented);
     if (parsed === undefined) return this.#reject('INVALID_FORMAT', undefined, options);
-    return this.#verifyCold(presented, parsed.keyId, presentedHash, false, now, options);
+    return this.#verifyCold(presented, parsed.keyId, presentedHash, false, this.#clock.now(), options);
   }
 
   async #verifyJwt(presented: string, now: number, options: VerifyOptions): Promise<VerifyResult> {
@@ -375,11 +374,12 @@ export class KeyManager {
     return { record, match };
   }
 
-  #checkState(record: KeyRecord, view: ApiKey, match: SecretMatch, now: number, options: VerifyOptions): Promise<VerifyResult> | VerifyResult {
-    if (match === 'previous' && now >= (record.previousHashExpiresAt ?? 0)) return this.#reject('EXPIRED', record, options, {}, view);
+  /** `now` may be left out (a cache hit): the clock is read only for a key that can expire, which most keys cannot. */
+  #checkState(record: KeyRecord, view: ApiKey, match: SecretMatch, now: number | undefined, options: VerifyOptions): Promise<VerifyResult> | VerifyResult {
+    if (match === 'previous' && (now ??= this.#clock.now()) >= (record.previousHashExpiresAt ?? 0)) return this.#reject('EXPIRED', record, options, {}, view);
     if (record.revokedAt !== null) return this.#reject('REVOKED', record, options, {}, view);
     if (!record.enabled) return this.#reject('DISABLED', record, options, {}, view);
-    if (record.expiresAt !== null && now >= record.expiresAt) return this.#reject('EXPIRED', record, options, {}, view);
+    if (record.expiresAt !== null && (now ??= this.#clock.now()) >= record.expiresAt) return this.#reject('EXPIRED', record, options, {}, view);
     if (this.#restrictsIp || record.ipAllowlist.length > 0) {
       const ip = clientIp(options);
       if (!this.#globalIp(ip) || (record.ipAllowlist.length > 0 && !ipMatcherFor(record.ipAllowlist)(ip))) {
