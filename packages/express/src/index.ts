@@ -78,6 +78,6 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   const attach = apiKeySlot();
   return (req, res, next) => {
     // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
-    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: pathOf(req.originalUrl), route: req.baseUrl }, req, res, next, attach);
+    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: () => pathOf(req.originalUrl), route: req.baseUrl }, req, res, next, attach);
   };
 }

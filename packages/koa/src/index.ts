@@ -82,7 +82,8 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   return (ctx, next) => {
     // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-    const request: AuthRequest = { headers: credentialHeaders(ctx.req, auth.headerNames), ip: () => ctx.ip, path: ctx.path };
+    // Address and path are read only when needed (an IP rule or audit event; a refusal): each is a getter chain in Koa.
+    const request: AuthRequest = { headers: credentialHeaders(ctx.req, auth.headerNames), ip: () => ctx.ip, path: () => ctx.path };
     if (typeof matched === 'string') request.route = matched;
     const pending = auth(request);
     return pending instanceof Promise ? pending.then((outcome) => proceed(ctx, next, outcome)) : proceed(ctx, next, pending);
@@ -91,7 +92,8 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
 
 function proceed(ctx: Context, next: Next, outcome: AuthOutcome): Promise<void> | void {
   if (!outcome.ok) return send(ctx, outcome.response);
-  ctx.set(outcome.headers);
+  // One by one: a key without a rate limit has no headers, and then Koa's set() is not entered at all.
+  for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!);
   ctx.state.apiKey = outcome.key;
   return next().then(
     () => outcome.finish(ctx.status),

@@ -34,6 +34,11 @@ export function userAgentOf(headers: HttpHeaders): string | undefined {
   return ua === undefined ? undefined : ua.length > 512 ? ua.slice(0, 512) : ua;
 }
 
+/** The path a refusal names as its `instance`. */
+function instanceOf(request: AuthRequest): string | undefined {
+  return typeof request.path === 'function' ? request.path() : request.path;
+}
+
 /**
  * A function that authenticates requests with fixed options. It answers
  * synchronously when the verification needed no I/O (a cached key, in-memory
@@ -97,7 +102,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
 
   const reject = (code: HttpErrorCode, request: AuthRequest, headers: Record<string, string>, extras: Record<string, unknown> = {}): AuthOutcome => ({
     ok: false,
-    response: problem(code, { instance: request.path, headers, ...extras }),
+    response: problem(code, { instance: instanceOf(request), headers, ...extras }),
   });
 
   // Request id and user agent only go into verification audit events, which the basic level never records.
@@ -149,7 +154,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
   /** A backend failed: 503, never details. */
   function unavailable(error: unknown, request: AuthRequest): AuthOutcome {
     const code = error instanceof KeygateError && error.code === 'RATE_LIMITER_UNAVAILABLE' ? 'RATE_LIMITER_UNAVAILABLE' : 'STORAGE_UNAVAILABLE';
-    return { ok: false, response: problem(code, { instance: request.path, headers: { 'retry-after': '5' } }) };
+    return { ok: false, response: problem(code, { instance: instanceOf(request), headers: { 'retry-after': '5' } }) };
   }
 
   function outcomeOf(result: VerifyResult, request: AuthRequest): AuthOutcome {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createKeyManager } from '../index.js';
+import { createAuthenticator } from './authenticate.js';
 import { isJsonType, declaresBody } from './body.js';
 import { bearerToken, credentialHeaders, presentedKey } from './credentials.js';
 import { ERROR_STATUS, problem } from './problem.js';
@@ -52,6 +54,26 @@ describe('credentialHeaders', () => {
     expect(presentedKey(credentialHeaders({ headers: {}, rawHeaders: ['X-API-KEY', ' k '] }, names), 'x-api-key')).toEqual({ kind: 'key', key: 'k' });
     expect(presentedKey(credentialHeaders({ headers: {}, rawHeaders: ['x-api-key', 'k1', 'X-Api-Key', 'k2'] }, names), 'x-api-key')).toEqual({ kind: 'ambiguous' });
     expect(credentialHeaders({ headers: { authorization: 'Bearer a', cookie: 'c' } }, names)).toEqual({ authorization: 'Bearer a', cookie: 'c' });
+  });
+});
+
+describe('createAuthenticator', () => {
+  it('reads a lazy path only for a refusal, as its instance', async () => {
+    const manager = createKeyManager();
+    const { secret } = await manager.create({ id: 'u1', tenantId: 't', role: 'admin' }, { name: 'lazy', scopes: [] });
+    const auth = createAuthenticator(manager);
+    let reads = 0;
+    const path = () => {
+      reads++;
+      return '/lazy';
+    };
+    const admitted = await auth({ headers: { authorization: `Bearer ${secret}` }, path });
+    expect(admitted.ok).toBe(true);
+    expect(reads).toBe(0);
+    const refused = await auth({ headers: {}, path });
+    expect(refused.ok ? undefined : JSON.parse(refused.response.body!).instance).toBe('/lazy');
+    expect(reads).toBe(1);
+    await manager.close();
   });
 });
 

@@ -112,7 +112,7 @@ export function createNodeGuard(
 ): (req: IncomingMessage & { apiKey?: ApiKey }, res: ServerResponse, next: (error?: unknown) => void) => void {
   const auth = createAuthenticator(manager, options);
   const getIp = options.getIp ?? socketIp;
-  return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => getIp(req), path: pathOf(req.url) }, req, res, next);
+  return (req, res, next) => guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => getIp(req), path: () => pathOf(req.url) }, req, res, next);
 }
 
 /** Puts a verified key on a request, where the host reads it as `req.apiKey`. */

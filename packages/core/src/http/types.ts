@@ -111,8 +111,11 @@ export interface AuthRequest {
   headers: HttpHeaders;
   /** The client address, or a function computing it on demand (see `VerifyOptions.ip`). */
   ip?: string | (() => string | undefined);
-  /** For the problem's `instance`. */
-  path?: string;
+  /**
+   * For the problem's `instance`, or a function computing it: it is only
+   * read when the request is refused.
+   */
+  path?: string | (() => string | undefined);
   /**
    * The route tag when the options name none: the path the middleware is
    * mounted on (Express `req.baseUrl`, `/` at the root). A path pattern,
