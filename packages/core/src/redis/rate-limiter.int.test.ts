@@ -91,6 +91,17 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     expect(await limiter.consume('key:w', policy, 1)).toMatchObject({ allowed: true, remaining: 1 });
   });
 
+  it('reports levels past 2^53 and fractional levels exactly (the script replies with text then)', async () => {
+    const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
+    const huge = { limit: 1_000_000_000, windowSeconds: 31_536_000 };
+    expect(await limiter.consume('key:huge', huge, 3)).toMatchObject({ allowed: true, remaining: 999_999_997 });
+    const fine = { limit: 4, windowSeconds: 0.0015 };
+    expect(await limiter.consume('key:fine', fine, 1)).toMatchObject({ allowed: true, remaining: 3 });
+    const metered = await limiter.meter({ buckets: [{ bucket: 'key:huge', policy: huge, cost: 1 }, { bucket: 'key:huge:x', policy: fine, cost: 5 }] });
+    expect(metered.allowed).toBe(false);
+    expect(metered.buckets.map((b) => [b.allowed, b.remaining])).toEqual([[true, 999_999_997], [false, 4]]);
+  });
+
   it('keeps no key for a bucket that stays full (a peek at cost 0)', async () => {
     const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
     await limiter.consume('peek', { limit: 5, windowSeconds: 60 }, 0);
