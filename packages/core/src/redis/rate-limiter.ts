@@ -11,7 +11,7 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
@@ -273,7 +273,6 @@ export function bucketKey(bucket: string): [owner: string, field: string] {
 /** A metered call's EVALSHA, and where each take's state is in the reply. */
 interface MeterCommand {
   readonly command: ReadonlyArray<string | Buffer>;
-  readonly buckets: MeterRequest['buckets'];
   readonly creditStore: CreditStore | undefined;
   /** Distinct bucket fields. */
   readonly slots: number;
@@ -359,7 +358,7 @@ function buildMeterCommand(request: MeterRequest, creditStore: CreditStore | und
     at = numbers.writeDoubleLE(creditOf[j]! + 1, at);
     at = numbers.writeDoubleLE(credits[j]!.cost, at);
   }
-  return { command, buckets, creditStore, slots, slotOf, lastTake, creditOf };
+  return { command, creditStore, slots, slotOf, lastTake, creditOf };
 }
 
 /** Whether a request can never change: it, its lists, their entries and policies are all frozen. */
@@ -548,7 +547,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
           return consumed(reply, policy, levels);
         },
         (error: unknown) => {
-          if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) return failed(error, bucket, policy, cost);
+          if (!isNoScript(error)) return failed(error, bucket, policy, cost);
           // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
           args[0] = 'EVAL';
           args[1] = SCRIPT.source;
@@ -572,7 +571,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       } catch (error) {
         return Promise.reject(error);
       }
-      const { buckets, command, slots, slotOf, lastTake } = plan;
+      const { command, slots, slotOf, lastTake } = plan;
+      const { buckets } = request;
       const credits = request.credits ?? [];
       if (downUntil !== 0) {
         if (Date.now() < downUntil) {
@@ -586,7 +586,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       }
       return sendWithDeadline<Array<string | number>>(client, command, timeoutMs)
         .catch((error: unknown) => {
-          if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+          if (!isNoScript(error)) throw error;
           // A copy: the prepared command may be shared by calls in flight.
           return sendWithDeadline<Array<string | number>>(client, ['EVAL', METER.source, ...command.slice(2)], timeoutMs);
         })

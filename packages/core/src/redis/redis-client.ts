@@ -166,7 +166,8 @@ export function luaScript(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-function isNoScript(error: unknown): boolean {
+/** Whether Redis answered that it does not have the script (after a restart or `SCRIPT FLUSH`): send it with EVAL then. */
+export function isNoScript(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
 
