@@ -65,6 +65,13 @@ export async function commandStats(client: CommandClient): Promise<Map<string, n
   return stats;
 }
 
+/** Redis server CPU time so far (user + system), µs, from INFO cpu. */
+async function redisCpu(client: CommandClient): Promise<number> {
+  const info = String(await client.sendCommand(['INFO', 'cpu']));
+  const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+}
+
 function delta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   for (const [name, calls] of after) {
@@ -121,14 +128,19 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const ratios: string[] = [];
   for (const concurrency of [1, 16, 64]) {
-    const runs = contenders.map(() => ({ rates: [] as number[], count: 0, latencies: [] as number[], commands: new Map<string, number>() }));
+    const runs = contenders.map(() => ({ rates: [] as number[], count: 0, latencies: [] as number[], commands: new Map<string, number>(), nodeCpu: 0, redisCpu: 0 }));
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < contenders.length; k++) {
         const i = (k + round) % contenders.length;
         const before = await commandStats(admin);
+        const redisBefore = await redisCpu(admin);
+        const nodeBefore = process.cpuUsage();
         const r = await drive(concurrency, durationMs / ROUNDS, contenders[i]!.check);
-        const d = delta(before, await commandStats(admin));
+        const node = process.cpuUsage(nodeBefore);
         const acc = runs[i]!;
+        acc.redisCpu += (await redisCpu(admin)) - redisBefore;
+        acc.nodeCpu += node.user + node.system;
+        const d = delta(before, await commandStats(admin));
         acc.rates.push(r.count / r.seconds);
         acc.count += r.count;
         for (const l of r.latencies) acc.latencies.push(l);
@@ -137,14 +149,14 @@ async function main(): Promise<void> {
     }
     const rates: number[] = [];
     for (let i = 0; i < contenders.length; i++) {
-      const { rates: perRound, count, commands } = runs[i]!;
+      const { rates: perRound, count, commands, nodeCpu, redisCpu: serverCpu } = runs[i]!;
       const latencies = Float64Array.from(runs[i]!.latencies).sort();
       const rate = [...perRound].sort((x, y) => x - y)[Math.floor(ROUNDS / 2)]!;
       rates.push(rate);
       // Top-level calls a caller sends: script calls plus anything not run from inside a script.
       const topLevel = (commands.get('evalsha') ?? 0) + (commands.get('eval') ?? 0) + (commands.get('multi') ?? 0) + (commands.get('exec') ?? 0);
       const detail = [...commands].filter(([n, v]) => v > 0 && n !== 'info').map(([n, v]) => `${n} ${(v / count).toFixed(2)}`).join(', ');
-      rows.push(`| ${contenders[i]!.name} | ${concurrency} | ${fmt(rate)} | ${us(percentile(latencies, 50))} | ${us(percentile(latencies, 99))} | ${(topLevel / count).toFixed(2)} | ${detail} |`);
+      rows.push(`| ${contenders[i]!.name} | ${concurrency} | ${fmt(rate)} | ${us(percentile(latencies, 50))} | ${us(percentile(latencies, 99))} | ${(topLevel / count).toFixed(2)} | ${(nodeCpu / count).toFixed(1)} µs | ${(serverCpu / count).toFixed(1)} µs | ${detail} |`);
       console.log(rows[rows.length - 1], perRound.map(fmt).join(' · '));
     }
     ratios.push(`| ${concurrency} | ${(rates[1]! / rates[2]!).toFixed(2)}× | ${(rates[0]! / rates[3]!).toFixed(2)}× | ${(rates[0]! / rates[2]!).toFixed(2)}× |`);
@@ -171,8 +183,8 @@ Round trips per check = top-level EVALSHA/EVAL/MULTI/EXEC calls per check from \
 The last column lists every command Redis counted per check, including those a Lua script runs inside (TIME, GET, SET, …),
 which cost no extra round trip.
 
-| limiter | concurrent callers | checks/s | p50 | p99 | round trips / check | commands counted per check |
-| --- | ---: | ---: | ---: | ---: | ---: | --- |
+| limiter | concurrent callers | checks/s | p50 | p99 | round trips / check | Node CPU / check | Redis CPU / check | commands counted per check |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
 keygate's checks/s ÷ rate-limiter-flexible's (issue 4 target: ≥ 1 on the same client). The last column compares across clients:

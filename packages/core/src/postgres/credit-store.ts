@@ -13,7 +13,7 @@
 import { BackendError, ConfigError, KeygateError } from '../errors.js';
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditPolicy, CreditSpend, CreditState, CreditStore } from '../types.js';
-import { migrate, statementName, tableNames, type PgPoolLike } from './migrations.js';
+import { migrationGate, statementName, tableNames, type PgPoolLike } from './migrations.js';
 
 /** Options of {@link createPostgresCreditStore}. */
 export interface PostgresCreditStoreOptions {
@@ -59,14 +59,7 @@ export function createPostgresCreditStore(options: PostgresCreditStoreOptions): 
     throw new ConfigError(`${factory}: pool must be a pg Pool`, [{ field: 'pool', message: 'must be a pg Pool' }]);
   }
   const t = tableNames(options.schema ?? 'public', options.tablePrefix ?? 'keygate_');
-  let setup: Promise<void> | undefined = options.migrate === false ? Promise.resolve() : undefined;
-  function ready(): Promise<void> {
-    setup ??= migrate(pool, t).catch((error: unknown) => {
-      setup = undefined;
-      throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL credit store setup failed', { cause: error });
-    });
-    return setup;
-  }
+  const ready = options.migrate === false ? () => Promise.resolve() : migrationGate(pool, t, 'PostgreSQL credit store');
   async function sql(text: string, values: unknown[], name?: string): Promise<{ rows: any[] }> {
     await ready();
     try {

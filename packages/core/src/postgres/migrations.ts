@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { BackendError, ConfigError } from '../errors.js';
 
 /** The part of `pg.Pool` keygate uses. */
 export interface PgPoolLike {
@@ -153,4 +153,41 @@ export async function migrate(pool: PgPoolLike, t: TableNames): Promise<void> {
   } finally {
     client.release(failed);
   }
+}
+
+/** Migrations in flight or done in this process, per pool and table set: a storage and its credit store share one. */
+const migrations = new WeakMap<PgPoolLike, Map<string, Promise<void>>>();
+
+function migrateOnce(pool: PgPoolLike, t: TableNames): Promise<void> {
+  let byTables = migrations.get(pool);
+  if (byTables === undefined) {
+    byTables = new Map();
+    migrations.set(pool, byTables);
+  }
+  const id = `${t.schema}.${t.base}`;
+  let done = byTables.get(id);
+  if (done === undefined) {
+    done = migrate(pool, t).catch((error: unknown) => {
+      // Forgotten when it fails, so the next call tries again (the database may be back).
+      byTables.delete(id);
+      throw error;
+    });
+    byTables.set(id, done);
+  }
+  return done;
+}
+
+/**
+ * The `ready()` of a store on `pool`: resolves once its tables exist. The
+ * migration runs at most once per pool and table set in a process, however
+ * many stores share them, and again on a later call after a failure, which
+ * rejects with `STORAGE_UNAVAILABLE` (`what` names the store).
+ */
+export function migrationGate(pool: PgPoolLike, t: TableNames, what: string): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () =>
+    (ready ??= migrateOnce(pool, t).catch((error: unknown) => {
+      ready = undefined;
+      throw new BackendError('STORAGE_UNAVAILABLE', `${what} setup failed`, { cause: error });
+    }));
 }

@@ -6,6 +6,7 @@ import { KeyManager } from '../manager.js';
 import { createKeyvStorage } from '../stores/keyv-storage.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runStorageConformance } from '../testing/store-suite.js';
+import type { PgPoolLike } from './migrations.js';
 import { createPostgresStorage } from './storage.js';
 
 const postgres = await requireService('postgres');
@@ -47,12 +48,30 @@ describe.skipIf(!postgres.available)('PostgreSQL storage (live PostgreSQL)', () 
 
   it('sets up tables once when many storages start at the same moment', async () => {
     const { pool, schema, drop } = isolatedPool();
+    // The migration is the only thing that checks out a connection of its own: count those.
+    let checkouts = 0;
+    const counted: PgPoolLike = {
+      query: pool.query.bind(pool) as PgPoolLike['query'],
+      connect: () => {
+        checkouts++;
+        return pool.connect();
+      },
+    };
     try {
-      const storages = Array.from({ length: 8 }, () => createPostgresStorage({ pool, schema }));
-      await Promise.all(storages.map((s) => s.ready()));
+      const storages = Array.from({ length: 8 }, () => createPostgresStorage({ pool: counted, schema }));
+      await Promise.all([...storages.map((s) => s.ready()), ...storages.map((s) => (s.credits as { ready(): Promise<void> }).ready())]);
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema]);
       expect(rows[0].n).toBe(8);
       await storages[0]!.ready(); // idempotent
+      expect(checkouts).toBe(1);
+      // Another table set on the same pool is migrated on its own.
+      const other = uniqueTestName('kgtest');
+      try {
+        await createPostgresStorage({ pool: counted, schema: other }).ready();
+        expect(checkouts).toBe(2);
+      } finally {
+        await pool.query(`DROP SCHEMA IF EXISTS "${other}" CASCADE`);
+      }
     } finally {
       await drop();
     }

@@ -33,7 +33,7 @@ import type {
 } from '../types.js';
 import { assertTagUsageDeltas, assertTenantSettings, mergeTagUsageDeltas } from '../stores/tag-usage.js';
 import { createPostgresCreditStore } from './credit-store.js';
-import { migrate, statementName, tableNames, type PgPoolLike } from './migrations.js';
+import { migrationGate, statementName, tableNames, type PgPoolLike } from './migrations.js';
 
 export type { PgPoolLike, PgClientLike } from './migrations.js';
 
@@ -83,15 +83,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     throw new ConfigError(`${factory}: pool must be a pg Pool (missing ${missing.map((m) => `${m}()`).join(', ')})`, [{ field: 'pool', message: 'must be a pg Pool' }]);
   }
   const t = tableNames(options.schema ?? 'public', options.tablePrefix ?? 'keygate_');
-  let setup: Promise<void> | undefined = options.migrate === false ? Promise.resolve() : undefined;
-
-  function ready(): Promise<void> {
-    setup ??= migrate(pool, t).catch((error: unknown) => {
-      setup = undefined;
-      throw new BackendError('STORAGE_UNAVAILABLE', 'PostgreSQL storage setup failed', { cause: error });
-    });
-    return setup;
-  }
+  const ready = options.migrate === false ? () => Promise.resolve() : migrationGate(pool, t, 'PostgreSQL storage');
 
   // Named statements for the hot reads: each connection parses and plans them once.
   async function sql(text: string, values: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }> {
@@ -112,7 +104,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
 
   return {
     ready,
-    // Its own setup is the same migration (serialised by an advisory lock), so it works before or without ready().
+    // Its setup is the same migration, shared in this process (one run for both), so it works before or without ready().
     credits: createPostgresCreditStore({ pool, schema: options.schema ?? 'public', tablePrefix: options.tablePrefix ?? 'keygate_', migrate: options.migrate !== false }),
     keys: {
       async get(id) {
