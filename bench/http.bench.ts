@@ -92,8 +92,11 @@ async function drive(): Promise<void> {
     koaNoop: 'koa, no-op middleware',
     koaKey: 'koa, requireApiKey',
   };
+  const names = Object.keys(ports) as (keyof Ports)[];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of Object.keys(ports) as (keyof Ports)[]) {
+    // The order rotates each round, so no server always runs first or right after another.
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length]!;
       const cpuBefore = await serverCpu();
       const r = await once(ports[name], DURATION_S);
       const cpuPerRequest = ((await serverCpu()) - cpuBefore) / (r.requests.total as number);

@@ -190,6 +190,12 @@ ${rows.join('\n')}
 keygate's checks/s ÷ rate-limiter-flexible's (issue 4 target: ≥ 1 on the same client). The last column compares across clients:
 node-redis writes on \`setImmediate\`, so Node and Redis take turns, while ioredis writes at once.
 
+With node-redis and many callers the turns are whole batches: Redis reads up to 16 KB of a client's commands, runs them,
+then answers them all. rlf sends its script's whole text with every call (EVAL), so a batch of 64 calls spans two reads
+and Node works through the first replies while Redis runs the rest; keygate's EVALSHA (about 150 bytes) fits in one
+read, so Node and Redis strictly alternate. That is how rlf on node-redis can post more checks/s at 64 callers while it
+spends more CPU per check on both sides (the CPU columns): the gap is in the overlap, not in the work per check.
+
 | concurrent callers | keygate ÷ rlf, both on ioredis | keygate ÷ rlf, both on node-redis | keygate on node-redis ÷ rlf on ioredis |
 | ---: | ---: | ---: | ---: |
 ${ratios.join('\n')}

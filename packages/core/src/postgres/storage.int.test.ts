@@ -59,7 +59,7 @@ describe.skipIf(!postgres.available)('PostgreSQL storage (live PostgreSQL)', () 
     };
     try {
       const storages = Array.from({ length: 8 }, () => createPostgresStorage({ pool: counted, schema }));
-      await Promise.all([...storages.map((s) => s.ready()), ...storages.map((s) => (s.credits as { ready(): Promise<void> }).ready())]);
+      await Promise.all([...storages.map((s) => s.ready()), ...storages.map((s) => s.credits.ready())]);
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1`, [schema]);
       expect(rows[0].n).toBe(8);
       await storages[0]!.ready(); // idempotent

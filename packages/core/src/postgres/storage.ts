@@ -56,8 +56,8 @@ export interface PostgresStorage extends KeygateStorage {
   /** Resolves once the tables exist (every method waits for it too); rejects with STORAGE_UNAVAILABLE if setup failed (the next call retries). */
   ready(): Promise<void>;
   close(): Promise<void>;
-  /** Credits in the same schema (`<prefix>credits`), atomic for every process on the database. */
-  credits: CreditStore;
+  /** Credits in the same schema (`<prefix>credits`), atomic for every process on the database; its `ready()` is the storage's. */
+  credits: CreditStore & { ready(): Promise<void> };
 }
 
 /** A time bound as a whole number of ms within bigint range: `at` is an integer, so ceil keeps `>=` and `<` exact. */
