@@ -156,9 +156,9 @@ export class KeyManager {
     this.config = resolveConfig(options.config);
     this.storage = options.storage ?? createMemoryStorage();
     this.rateLimiter = options.rateLimiter ?? createMemoryRateLimiter(options.clock ? { clock: options.clock } : {});
-    this.creditStore = options.creditStore ?? this.storage.credits ?? createMemoryCreditStore(options.clock ? { clock: options.clock } : {});
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? console;
+    this.creditStore = options.creditStore ?? this.storage.credits ?? this.#processCredits(options.clock);
     checkDependencies(options, this.storage, this.rateLimiter);
     this.#metersCredits = typeof this.rateLimiter.meter === 'function' && this.rateLimiter.sharesCreditsWith?.(this.creditStore) === true;
 
@@ -238,6 +238,28 @@ export class KeyManager {
    */
   verifyAwaitable(presented: string, options: VerifyOptions = {}): VerifyResult | Promise<VerifyResult> {
     return this.#options.hooks?.onVerification === undefined ? this.#verify(presented, options) : this.verify(presented, options);
+  }
+
+  /**
+   * The in-memory credit store a manager falls back to. On shared storage it
+   * warns once, at the first spend: every process then counts its own quota.
+   */
+  #processCredits(clock: Clock | undefined): CreditStore {
+    const store = createMemoryCreditStore(clock ? { clock } : {});
+    if (this.storage.shared !== true) return store;
+    const logger = this.#logger;
+    let warned = false;
+    return Object.assign(Object.create(store) as CreditStore, {
+      spend(bucket: string, cost: number, policy: CreditPolicy) {
+        if (!warned) {
+          warned = true;
+          logger.warn(
+            'keygate: credits are counted per process: the storage is shared, but no creditStore was given, so each process grants the whole quota. Pass creditStore (createRedisCreditStore, createPostgresCreditStore) to spend from one balance.',
+          );
+        }
+        return store.spend(bucket, cost, policy);
+      },
+    });
   }
 
   #verify(presented: string, options: VerifyOptions): VerifyResult | Promise<VerifyResult> {

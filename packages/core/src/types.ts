@@ -365,6 +365,13 @@ export interface KeygateStorage {
    * `creditStore` spends credits here; without it, in memory, per process.
    */
   credits?: CreditStore;
+  /**
+   * True when other processes may read and write the same data (a database
+   * or server behind it). A `KeyManager` on such storage that has to count
+   * credits in memory, per process, warns on the first spend: each process
+   * would grant the whole quota.
+   */
+  shared?: boolean;
   /** Releases connections this bundle opened itself; never closes a client the host passed in. */
   close?(): Awaitable<void>;
 }

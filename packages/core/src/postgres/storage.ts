@@ -103,6 +103,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
   };
 
   return {
+    shared: true,
     ready,
     // Its setup is the same migration, shared in this process (one run for both), so it works before or without ready().
     credits: createPostgresCreditStore({ pool, schema: options.schema ?? 'public', tablePrefix: options.tablePrefix ?? 'keygate_', migrate: options.migrate !== false }),

@@ -242,6 +242,7 @@ export function createRedisStorage(options: RedisStorageOptions): KeygateStorage
   }
 
   return {
+    shared: true,
     // On the storage's client: a limiter on the same client then meters buckets and these credits in one script.
     credits: createRedisCreditStore({ client, prefix: `${p}cr:`, timeoutMs }),
     keys: {

@@ -5,6 +5,8 @@ import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, KeygateError } from '../errors.js';
+import { KeyManager } from '../manager.js';
+import { createMemoryCreditStore } from '../memory-credit-store.js';
 import { runStorageConformance } from '../testing/store-suite.js';
 import type { KeyRecord } from '../types.js';
 import { createKeyvStorage } from './keyv-storage.js';
@@ -183,5 +185,41 @@ describe('createKeyvStorage layout and sharing', () => {
     await storage.keys.put(key('gone', 't'));
     map.delete('keygate:keys:gone');
     expect((await storage.keys.list({ tenantId: 't', limit: 10 })).items).toEqual([]);
+  });
+
+  it('says whether other processes may share it, and a manager on shared storage warns once when it must count credits per process', async () => {
+    expect(createKeyvStorage().shared).toBe(false);
+    expect(createKeyvStorage({ keyv: new Keyv() }).shared).toBe(false);
+    const store = new KeyvSqlite('sqlite://' + (await tempFile('shared-credits.sqlite')));
+    try {
+      const shared = createKeyvStorage({ store });
+      expect(shared.shared).toBe(true);
+      const admin = { id: 'a', tenantId: 't', role: 'admin' as const };
+      const warnings: string[] = [];
+      const logger = { warn: (message: string) => warnings.push(message), error: () => undefined };
+      const perProcess = new KeyManager({ storage: shared, logger });
+      const { secret } = await perProcess.create(admin, { name: 'metered', credits: { initial: 3 }, rateLimit: null });
+      expect(warnings).toEqual([]);
+      for (let i = 0; i < 4; i++) await perProcess.verify(secret);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/credits are counted per process.*creditStore/);
+      expect((await perProcess.verify(secret)).code).toBe('USAGE_EXCEEDED');
+      await perProcess.close();
+
+      // With a credit store of its own, or on storage only this process holds, there is nothing to warn about.
+      const quiet: string[] = [];
+      const quietLogger = { warn: (message: string) => quiet.push(message), error: () => undefined };
+      for (const manager of [
+        new KeyManager({ storage: createKeyvStorage({ store }), creditStore: createMemoryCreditStore(), logger: quietLogger }),
+        new KeyManager({ storage: createKeyvStorage(), logger: quietLogger }),
+      ]) {
+        const key = await manager.create(admin, { name: 'metered', credits: { initial: 1 }, rateLimit: null });
+        expect((await manager.verify(key.secret)).valid).toBe(true);
+        await manager.close();
+      }
+      expect(quiet).toEqual([]);
+    } finally {
+      await store.disconnect();
+    }
   });
 });

@@ -295,6 +295,8 @@ export function createKeyvStorage(options: KeyvStorageOptions = {}): KeygateStor
   }
 
   return {
+    // A Map lives in this process; any other store is a file or a server other processes may open too.
+    shared: !(kv.store instanceof Map),
     keys: {
       async get(id: string): Promise<KeyRecord | undefined> {
         if (typeof id !== 'string') return undefined;
