@@ -194,7 +194,7 @@ With node-redis and many callers the turns are whole batches: Redis reads up to 
 then answers them all. rlf sends its script's whole text with every call (EVAL), so a batch of 64 calls spans two reads
 and Node works through the first replies while Redis runs the rest; keygate's EVALSHA (about 150 bytes) fits in one
 read, so Node and Redis strictly alternate. That is how rlf on node-redis can post more checks/s at 64 callers while it
-spends more CPU per check on both sides (the CPU columns): the gap is in the overlap, not in the work per check.
+spends no less CPU per check on either side (the CPU columns): the gap is in the overlap, not in the work per check.
 
 | concurrent callers | keygate ÷ rlf, both on ioredis | keygate ÷ rlf, both on node-redis | keygate on node-redis ÷ rlf on ioredis |
 | ---: | ---: | ---: | ---: |

@@ -125,9 +125,11 @@ const assignApiKey: AttachApiKey = (req, key) => {
 /**
  * Authenticates a node request and applies the outcome: answers the refusal,
  * or sets `req.apiKey` (through `attach`, default a plain assignment) and the
- * rate-limit headers, counts the request when the response finishes, and
- * calls `next()` — synchronously when the authenticator could answer without
- * I/O. Shared by the node and Express guards.
+ * rate-limit headers, and calls `next()` — synchronously when the
+ * authenticator could answer without I/O. Counts the request with the status
+ * it ends with: at once when `next()` returned with the response ended, else
+ * when the response closes (500 if it never finished). Shared by the node
+ * and Express guards.
  */
 export function guardNodeRequest(
   auth: Authenticator,
@@ -151,6 +153,11 @@ function applyOutcome(outcome: AuthOutcome, req: IncomingMessage & { apiKey?: Ap
   if (!outcome.ok) return writeNodeResponse(res, outcome.response);
   for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!);
   attach(req, outcome.key);
-  finishOnResponse(res, outcome.finish);
-  next();
+  try {
+    next();
+  } finally {
+    // A handler that answered synchronously has left its final status: counted now, without a listener on the response.
+    if (res.writableEnded) outcome.finish(res.statusCode);
+    else finishOnResponse(res, outcome.finish);
+  }
 }
