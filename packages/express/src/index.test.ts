@@ -48,6 +48,31 @@ describe('express specifics', () => {
     }
   });
 
+  it('counts usage under the matched route pattern by default, the mount path outside a route', async () => {
+    const manager = createKeyManager({ config: { usageFlushInterval: '1h' } });
+    const { key, secret } = await manager.create(admin, { name: 'routes', scopes: [], rateLimit: null });
+    const app = express();
+    const ok = (_req: express.Request, res: express.Response) => void res.json({ ok: true });
+    app.get('/items/:id', requireApiKey(manager), ok);
+    const api = express.Router();
+    api.get('/users/:id', requireApiKey(manager), ok);
+    api.use('/open', requireApiKey(manager), ok);
+    app.use('/api', api);
+    app.get(/^\/re\/.*/, requireApiKey(manager), ok);
+    const server = await listenOnLoopback(app);
+    try {
+      for (const path of ['/items/1', '/items/2', '/api/users/7', '/api/open/anything', '/re/x']) {
+        expect((await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+      }
+      await manager.flush();
+      const { groups } = await manager.usageByTag(admin, key.id, { tag: 'route' });
+      expect(Object.fromEntries(groups.map((g) => [g.value, g.requests]))).toEqual({ '/items/:id': 2, '/api/users/:id': 1, '/api/open': 1, '/': 1 });
+    } finally {
+      await server.close();
+      await manager.close();
+    }
+  });
+
   it('puts the key on req.apiKey through an accessor on express.request, adding no property to the request', async () => {
     const manager = createKeyManager();
     const { key, secret } = await manager.create(admin, { name: 'slot', scopes: [] });

@@ -77,7 +77,17 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
   const auth = createAuthenticator(manager, options);
   const attach = apiKeySlot();
   return (req, res, next) => {
-    // The route tag defaults to the mount path (a pattern, never the raw URL); name it with `tags: { route }` otherwise.
-    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: () => pathOf(req.originalUrl), route: req.baseUrl }, req, res, next, attach);
+    guardNodeRequest(auth, { headers: credentialHeaders(req, auth.headerNames), ip: () => req.ip, path: () => pathOf(req.originalUrl), route: routeOf(req) }, req, res, next, attach);
   };
+}
+
+/**
+ * The route tag when the options name none: a pattern, never the raw URL.
+ * Inside a route (`app.get('/items/:id', requireApiKey(…), …)`) the matched
+ * path under the mount path, like @koa/router's matched pattern; otherwise
+ * (`app.use(requireApiKey(…))`, or a route path that is not a string) the mount path.
+ */
+function routeOf(req: Request): string {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof pattern === 'string' ? req.baseUrl + pattern : req.baseUrl;
 }
