@@ -23,14 +23,9 @@ export function bearerToken(value: string | undefined): string | undefined {
   return value.slice(7).trim();
 }
 
-/**
- * Whether `value` starts with "bearer" in any case, compared in place: no
- * lower-cased copy per request. Setting bit 0x20 folds exactly the ASCII
- * capitals onto the lower-case letters; no other character lands on one.
- */
+/** Whether `value` starts with "bearer" in any case. */
 function isBearer(value: string): boolean {
-  for (let i = 0; i < 6; i++) if ((value.charCodeAt(i) | 0x20) !== 'bearer'.charCodeAt(i)) return false;
-  return true;
+  return startsFolded(value, 'bearer');
 }
 
 /**
@@ -80,16 +75,21 @@ export function credentialHeaders(req: { headers: HttpHeaders; rawHeaders?: read
   return req.headers;
 }
 
-/**
- * Whether a raw header name is `lower` (given in lower case), compared in
- * place: no lower-cased copy per header read. Header names are tokens, which
- * are ASCII, so folding the ASCII capitals is all the case-insensitivity
- * they need.
- */
+/** Whether a raw header name is `lower` (given in lower case). */
 function isName(name: string, lower: string): boolean {
-  if (name.length !== lower.length) return false;
+  return name.length === lower.length && startsFolded(name, lower);
+}
+
+/**
+ * Whether `value` starts with `lower` (given in lower case), with the ASCII
+ * capitals of `value` folded, compared in place: no lower-cased copy per
+ * request. Header names and the auth scheme are ASCII tokens, so that is all
+ * the case-insensitivity they need.
+ */
+function startsFolded(value: string, lower: string): boolean {
+  if (value.length < lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
-    const c = name.charCodeAt(i);
+    const c = value.charCodeAt(i);
     const want = lower.charCodeAt(i);
     if (c !== want && (c < 65 || c > 90 || c + 32 !== want)) return false;
   }

@@ -55,6 +55,13 @@ describe('credentialHeaders', () => {
     expect(presentedKey(credentialHeaders({ headers: {}, rawHeaders: ['x-api-key', 'k1', 'X-Api-Key', 'k2'] }, names), 'x-api-key')).toEqual({ kind: 'ambiguous' });
     expect(credentialHeaders({ headers: { authorization: 'Bearer a', cookie: 'c' } }, names)).toEqual({ authorization: 'Bearer a', cookie: 'c' });
   });
+
+  it('folds only ASCII capitals: a name that differs in another character is another header', () => {
+    // Setting bit 0x20 would turn "\r" into "-" and "\u00cb" into "\u00eb": neither may pass for a letter or a dash.
+    for (const lookalike of ['X\rApi\rKey', 'x-\u00c1pi-key', 'x\u00adapi-key', 'X-API-K\u0005Y']) {
+      expect(credentialHeaders({ headers: {}, rawHeaders: [lookalike, 'k'] }, ['x-api-key'])).toEqual({});
+    }
+  });
 });
 
 describe('createAuthenticator', () => {
