@@ -9,8 +9,8 @@ export type SecretMatch = 'current' | 'previous';
 export interface VerifiedEntry {
   record: KeyRecord;
   view: ApiKey;
-  /** Cache hash of a presented key → which secret it matched. At most two (current and previous). */
-  matches: Map<string, SecretMatch>;
+  /** Cache hashes of the presented keys that matched it, at most two (current and previous); which secret each matched is in its {@link VerifiedHit}. */
+  presented: Set<string>;
 }
 
 /** What {@link VerifiedKeyCache.find} answers: the entry and which of its secrets the presented key matched. */
@@ -46,7 +46,7 @@ export class VerifiedKeyCache {
       // lru-cache re-reads the clock through a timer every ttlResolution ms; 1 % of the ttl is precise enough and spares a timer per millisecond under load.
       ttlResolution: Math.min(1000, Math.max(1, Math.floor(options.ttlMs / 100))),
       dispose: (entry) => {
-        for (const presentedHash of entry.matches.keys()) {
+        for (const presentedHash of entry.presented) {
           if (this.#byPresented.get(presentedHash)?.entry === entry) this.#byPresented.delete(presentedHash);
         }
       },
@@ -67,10 +67,10 @@ export class VerifiedKeyCache {
     if (this.#entries === undefined) return;
     let entry = this.#entries.get(record.id);
     if (entry === undefined || entry.record.version !== record.version) {
-      entry = { record, view, matches: new Map() };
+      entry = { record, view, presented: new Set() };
       this.#entries.set(record.id, entry);
     }
-    entry.matches.set(presentedHash, match);
+    entry.presented.add(presentedHash);
     this.#byPresented.set(presentedHash, { entry, match });
   }
 
