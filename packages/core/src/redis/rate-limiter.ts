@@ -266,8 +266,14 @@ const METER = luaScript(METER_LUA);
  * to distinct places (owner and field concatenate back to the name).
  */
 export function bucketKey(bucket: string): [owner: string, field: string] {
+  const at = fieldStart(bucket);
+  return [bucket.slice(0, at), bucket.slice(at)];
+}
+
+/** Where a bucket name's field starts ({@link bucketKey}): its second `:`, else its end. */
+function fieldStart(bucket: string): number {
   const second = bucket.indexOf(':', bucket.indexOf(':') + 1);
-  return second < 0 ? [bucket, ''] : [bucket.slice(0, second), bucket.slice(second)];
+  return second < 0 ? bucket.length : second;
 }
 
 /** A metered call's EVALSHA, and where each take's state is in the reply. */
@@ -535,11 +541,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       const windowMs = policy.windowSeconds * 1000;
       const full = (policy.burst ?? policy.limit) * windowMs;
       const levels = cost * windowMs;
-      // bucketKey inline: no pair array per check.
-      const second = bucket.indexOf(':', bucket.indexOf(':') + 1);
-      const owner = second < 0 ? bucket : bucket.slice(0, second);
-      const field = second < 0 ? '' : bucket.slice(second);
-      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + owner, field, String(full), String(policy.limit), String(levels)];
+      // bucketKey's split without its pair array: this runs on every check.
+      const at = fieldStart(bucket);
+      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + bucket.slice(0, at), bucket.slice(at), String(full), String(policy.limit), String(levels)];
       // Anonymous callbacks over module-level helpers: the fewest closures per check.
       return sendWithDeadline(client, args, timeoutMs).then(
         (reply) => {
@@ -571,7 +575,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       } catch (error) {
         return Promise.reject(error);
       }
-      const { command, slots, slotOf, lastTake } = plan;
+      const { command, slots, slotOf, lastTake, creditOf } = plan;
       const { buckets } = request;
       const credits = request.credits ?? [];
       if (downUntil !== 0) {
@@ -620,7 +624,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
             const spends = [];
             const left: number[] = [];
             for (let j = 0; j < credits.length; j++) {
-              const k = plan.creditOf[j]!;
+              const k = creditOf[j]!;
               const remaining = Number(r[slots + 1 + 2 * k]);
               const refillAt = Number(r[slots + 2 + 2 * k]);
               let ok = allowed;
