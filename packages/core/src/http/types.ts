@@ -117,9 +117,10 @@ export interface AuthRequest {
    */
   path?: string | (() => string | undefined);
   /**
-   * The route tag when the options name none: the path the middleware is
-   * mounted on (Express `req.baseUrl`, `/` at the root). A path pattern,
-   * never the raw URL, so the tag's values stay few.
+   * The route tag when the options name none: the matched route pattern
+   * (Express's route path under its mount path, @koa/router's matched
+   * pattern), else the path the middleware is mounted on (`/` at the root).
+   * A path pattern, never the raw URL, so the tag's values stay few.
    */
   route?: string;
 }
