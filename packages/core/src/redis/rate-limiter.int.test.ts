@@ -108,12 +108,47 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     expect(await client.exists(`${prefix}peek`)).toBe(0);
   });
 
-  it('recovers after SCRIPT FLUSH by falling back to EVAL', async () => {
+  it('recovers after SCRIPT FLUSH by falling back to EVAL, for a lone check and for a batch', async () => {
     const limiter = createRedisRateLimiter({ client: client as unknown as RedisCommandClient, prefix });
-    await limiter.consume('flush', { limit: 5, windowSeconds: 60 });
+    const policy = { limit: 5, windowSeconds: 60 };
+    await limiter.consume('flush', policy);
     await client.scriptFlush();
-    expect(await limiter.consume('flush', { limit: 5, windowSeconds: 60 })).toMatchObject({ allowed: true, remaining: 3 });
+    expect(await limiter.consume('flush', policy)).toMatchObject({ allowed: true, remaining: 3 });
+    await client.scriptFlush();
+    const batch = await Promise.all([limiter.consume('flush', policy), limiter.consume('flush', policy)]);
+    expect(batch.map((s) => s.remaining)).toEqual([2, 1]);
     expect(limiter.healthy).toBe(true);
+  });
+
+  it('sends the checks made in one tick as one command, and each check alone on a cluster client', async () => {
+    const sent: string[][] = [];
+    const spy = (extra: object) => ({
+      sendCommand: (args: string[]) => {
+        sent.push(args);
+        return client.sendCommand(args);
+      },
+      ...extra,
+    });
+    const policy = { limit: 100, windowSeconds: 60 };
+    const limiter = createRedisRateLimiter({ client: spy({}) as unknown as RedisCommandClient, prefix });
+    // Both scripts cached on the server first (an earlier test flushed them), so each call below is one EVALSHA.
+    await Promise.all([limiter.consume('t:warm', policy), limiter.consume('t:warm', policy)]);
+    await limiter.consume('t:warm', policy);
+    sent.length = 0;
+    const states = await Promise.all(['t:a', 't:b', 't:a:x'].map((b) => limiter.consume(b, policy)));
+    expect(states.map((s) => s.remaining)).toEqual([99, 99, 99]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.slice(2, 6)).toEqual(['3', `${prefix}t:a`, `${prefix}t:b`, `${prefix}t:a`]);
+    await limiter.consume('t:a', policy);
+    await limiter.consume('t:a', policy);
+    expect(sent).toHaveLength(3);
+    expect(sent[2]![2]).toBe('1');
+
+    sent.length = 0;
+    // ioredis's Cluster: the buckets of one batch could live on different nodes.
+    const clustered = createRedisRateLimiter({ client: spy({ isCluster: true }) as unknown as RedisCommandClient, prefix });
+    expect((await Promise.all(['t:c', 't:d'].map((b) => clustered.consume(b, policy)))).map((s) => s.remaining)).toEqual([99, 99]);
+    expect(sent.map((args) => args[2])).toEqual(['1', '1']);
   });
 
   it('rejects a bad cost or policy with a ValidationError, not as an outage', async () => {

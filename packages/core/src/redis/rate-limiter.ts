@@ -79,22 +79,11 @@ function replyLua(v: string): string {
 }
 
 /**
- * `takeTokens` (token-bucket.ts) in Lua, in levels (tokens times windowMs).
- * The time is the Redis server's (`TIME`), so app hosts with skewed clocks
- * still share one bucket correctly.
- *
- * KEYS[1] is the owner's hash, ARGV[1] the bucket's field in it (see
- * {@link BUCKET_PRELUDE_LUA} for what it holds); ARGV[2..4]: capacity as a
- * level, limit, cost as a level.
- *
- * Returns the level after the call when the take was allowed, and `-1 -
- * level` when it was denied. The caller derives remaining, resetAt and
- * retryAfterMs from it.
+ * Lua for one take of {@link TOKEN_BUCKET_LUA}, on the locals `key`, `field`,
+ * `full`, `limit` and `cost` its script declares, leaving in `u` what the
+ * script replies for it.
  */
-export const TOKEN_BUCKET_LUA = `${BUCKET_PRELUDE_LUA}
-local key, field = KEYS[1], ARGV[1]
-local full, limit, cost = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local raw = redis.call('HGET', key, field)
+const TAKE_LUA = `local raw = redis.call('HGET', key, field)
 ${levelLua('raw', 'full', 'limit')}
 if cost > u then
   u = -1 - u
@@ -105,10 +94,48 @@ elseif cost > 0 then
   if moved > x then
     ${keepLua('key', 'moved')}
   end
-end
+end`;
+
+/**
+ * `takeTokens` (token-bucket.ts) in Lua, in levels (tokens times windowMs).
+ * The time is the Redis server's (`TIME`), so app hosts with skewed clocks
+ * still share one bucket correctly.
+ *
+ * KEYS[1] is the owner's hash; ARGV[1..4] are the bucket's field there (see
+ * {@link BUCKET_PRELUDE_LUA} for what it holds), capacity as a level, limit,
+ * cost as a level. As text: a binary argument would make the clients write
+ * each command in pieces, which costs the caller more than the server saves.
+ *
+ * Returns the level after the call when the take was allowed, and `-1 -
+ * level` when it was denied. The caller derives remaining, resetAt and
+ * retryAfterMs from it.
+ */
+export const TOKEN_BUCKET_LUA = `${BUCKET_PRELUDE_LUA}
+local key, field, full, limit, cost = KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+${TAKE_LUA}
 return ${replyLua('u')}
 `;
 
+/**
+ * {@link TOKEN_BUCKET_LUA} for the checks that arrived together: take i on
+ * KEYS[i] with ARGV[4i - 3 .. 4i], one after the other at one server time,
+ * each on its own (unlike {@link METER_LUA}'s all or none; a bucket taken
+ * twice sees the first take). Returns the replies as a list. A separate
+ * script because a list reply costs the server more than a number, which a
+ * lone check would pay for nothing.
+ */
+export const TOKEN_BUCKET_BATCH_LUA = `${BUCKET_PRELUDE_LUA}
+local out = {}
+for i = 1, #KEYS do
+  local a = 4 * i
+  local key, field, full, limit, cost = KEYS[i], ARGV[a - 3], tonumber(ARGV[a - 2]), tonumber(ARGV[a - 1]), tonumber(ARGV[a])
+  ${TAKE_LUA}
+  out[i] = ${replyLua('u')}
+end
+return out
+`;
+
+const BATCH = luaScript(TOKEN_BUCKET_BATCH_LUA);
 const SCRIPT = luaScript(TOKEN_BUCKET_LUA);
 
 /**
@@ -378,6 +405,22 @@ function frozenRequest(request: MeterRequest): boolean {
   );
 }
 
+/** A check waiting for the end of its tick to be sent with the others ({@link TOKEN_BUCKET_BATCH_LUA}). */
+interface Take {
+  readonly bucket: string;
+  readonly policy: RateLimitPolicy;
+  readonly cost: number;
+  readonly resolve: (state: RateLimitState) => void;
+}
+
+/** Most takes in one script call: a burst of checks is cut into calls that each keep the server busy for well under a millisecond. */
+const MAX_BATCH = 256;
+
+/** ioredis's Cluster client: each check goes alone there, since the buckets of a batch may live on different nodes. */
+function isClusterClient(client: unknown): boolean {
+  return (client as { isCluster?: unknown }).isCluster === true;
+}
+
 /** What the limiter does while Redis does not answer. */
 export type RateLimiterFailureMode = 'closed' | 'open';
 
@@ -484,6 +527,60 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     return built;
   }
 
+  // Checks made in one tick wait for its end and go as one script ({@link TOKEN_BUCKET_BATCH_LUA}): under load the
+  // server's fixed cost per command (the call, TIME, the reply) is paid once per batch instead of once per check.
+  let queue: Take[] = [];
+  const maxBatch = isClusterClient(options.client) ? 1 : MAX_BATCH;
+
+  function flush(): void {
+    const takes = queue;
+    queue = [];
+    for (let i = 0; i < takes.length; i += maxBatch) sendTakes(takes.length <= maxBatch ? takes : takes.slice(i, i + maxBatch));
+  }
+
+  function sendTakes(takes: Take[]): void {
+    const script = takes.length === 1 ? SCRIPT : BATCH;
+    const args = ['EVALSHA', script.sha, String(takes.length)];
+    const tail: string[] = [];
+    for (const { bucket, policy, cost } of takes) {
+      const windowMs = policy.windowSeconds * 1000;
+      const split = fieldStart(bucket);
+      args.push(prefix + bucket.slice(0, split));
+      tail.push(bucket.slice(split), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(cost * windowMs));
+    }
+    for (const arg of tail) args.push(arg);
+    // One handler pair, NOSCRIPT included: no promise is chained per call beyond the send's own.
+    sendWithDeadline(client, args, timeoutMs).then(
+      (reply) => settleTakes(takes, reply),
+      (error: unknown) => {
+        if (!isNoScript(error)) return failTakes(takes, error);
+        // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
+        args[0] = 'EVAL';
+        args[1] = script.source;
+        sendWithDeadline(client, args, timeoutMs).then(
+          (reply) => settleTakes(takes, reply),
+          (retryError: unknown) => failTakes(takes, retryError),
+        );
+      },
+    );
+  }
+
+  function settleTakes(takes: Take[], reply: unknown): void {
+    const lone = takes.length === 1;
+    // Never throw here: nothing would settle the takes, and the rejection would be unhandled.
+    if (!lone && !(Array.isArray(reply) && reply.length === takes.length)) return failTakes(takes, new Error('Redis rate limiter: unexpected reply to a batch of checks'));
+    if (downUntil !== 0) recovered();
+    for (let i = 0; i < takes.length; i++) {
+      const { policy, cost, resolve } = takes[i]!;
+      resolve(consumed(lone ? reply : (reply as unknown[])[i], policy, cost * policy.windowSeconds * 1000));
+    }
+  }
+
+  function failTakes(takes: Take[], error: unknown): void {
+    onFailure(error);
+    for (const { bucket, policy, cost, resolve } of takes) resolve(fallback(bucket, policy, cost));
+  }
+
   function onFailure(error: unknown): void {
     downUntil = Date.now() + retryIntervalMs;
     log.failure(
@@ -497,11 +594,6 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   function recovered(): void {
     downUntil = 0;
     log.recovered('keygate: Redis rate limiter reachable again; shared limits apply');
-  }
-
-  function failed(error: unknown, bucket: string, policy: RateLimitPolicy, cost: number): RateLimitState {
-    onFailure(error);
-    return fallback(bucket, policy, cost);
   }
 
   function fallback(bucket: string, policy: RateLimitPolicy, cost: number): RateLimitState {
@@ -526,7 +618,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     get healthy() {
       return downUntil === 0;
     },
-    // Not async, and one args array reused for the EVAL fallback: this is the hot path of every check.
+    // Not async: this is the hot path of every check.
     consume(bucket, policy, cost = 1) {
       try {
         checkRequest(policy, cost);
@@ -538,32 +630,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         // Half-open: this call probes; the others keep using the fallback meanwhile.
         downUntil = Date.now() + retryIntervalMs;
       }
-      const windowMs = policy.windowSeconds * 1000;
-      const full = (policy.burst ?? policy.limit) * windowMs;
-      const levels = cost * windowMs;
-      // bucketKey's split without its pair array: this runs on every check.
-      const at = fieldStart(bucket);
-      const args = ['EVALSHA', SCRIPT.sha, '1', prefix + bucket.slice(0, at), bucket.slice(at), String(full), String(policy.limit), String(levels)];
-      // Anonymous callbacks over module-level helpers: the fewest closures per check.
-      return sendWithDeadline(client, args, timeoutMs).then(
-        (reply) => {
-          if (downUntil !== 0) recovered();
-          return consumed(reply, policy, levels);
-        },
-        (error: unknown) => {
-          if (!isNoScript(error)) return failed(error, bucket, policy, cost);
-          // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
-          args[0] = 'EVAL';
-          args[1] = SCRIPT.source;
-          return sendWithDeadline(client, args, timeoutMs).then(
-            (reply) => {
-              if (downUntil !== 0) recovered();
-              return consumed(reply, policy, levels);
-            },
-            (retryError: unknown) => failed(retryError, bucket, policy, cost),
-          );
-        },
-      );
+      return new Promise<RateLimitState>((resolve) => {
+        if (queue.push({ bucket, policy, cost, resolve }) === 1) process.nextTick(flush);
+      });
     },
     sharesCreditsWith(store) {
       return redisCreditBackend(store)?.client === client;

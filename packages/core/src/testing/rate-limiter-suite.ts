@@ -94,6 +94,18 @@ export function runRateLimiterConformance(name: string, factory: () => Awaitable
         expect(denied.retryAfterMs).toBeLessThanOrEqual(12_000);
       }));
 
+    it('answers calls made at once as if made one after the other, across buckets and costs', () =>
+      withFixture(async ({ limiter }) => {
+        const policy = { limit: 5, windowSeconds: 3600 };
+        const [a, b] = [freshBucket('together-a'), freshBucket('together-b')];
+        // Started in one tick: a limiter that batches them must still take each on its own, in call order.
+        const calls = [a, b, a, a, b, a, a, a, b, a].map((bucket, i) => limiter.consume(bucket, policy, i === 2 ? 2 : 1));
+        const results = await Promise.all(calls);
+        expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, true, true, false, false, true, false]);
+        expect(results.map((r) => r.remaining)).toEqual([4, 4, 2, 1, 3, 0, 0, 0, 2, 0]);
+        for (const r of results) expectSane(r, 5);
+      }));
+
     it('takes nothing on a denied call', () =>
       withFixture(async ({ limiter }) => {
         const policy = { limit: 10, windowSeconds: 3600 };
