@@ -11,9 +11,13 @@
  * Redis round trips per check counted from `INFO commandstats` deltas
  * (top-level EVALSHA/EVAL/other calls, not the commands a script runs inside).
  *
- * Run: `node --conditions=source --import tsx bench/rate-limit.bench.ts`
- * (env KEYGATE_BENCH_REDIS_URL, default redis://127.0.0.1:6379).
- * Writes its section of bench/results.md.
+ * keygate runs as a host runs it, from the built package (`dist/`, plain
+ * JavaScript), as rlf does: the TypeScript loader would add a call to every
+ * closure keygate makes (it keeps function names), charged to keygate alone.
+ *
+ * Run: `npm run bench:rate-limit` (builds, then
+ * `node --import tsx bench/rate-limit.bench.ts`; env KEYGATE_BENCH_REDIS_URL,
+ * default redis://127.0.0.1:6379). Writes its section of bench/results.md.
  *
  * @module
  */
@@ -85,6 +89,9 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(0)} µs`);
 
 async function main(): Promise<void> {
+  if (import.meta.resolve('@keygate/core').endsWith('.ts')) {
+    throw new Error('run without --conditions=source: this bench measures the built @keygate/core (npm run bench:rate-limit)');
+  }
   const url = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const durationMs = Number(process.env.KEYGATE_BENCH_MS ?? 4500);
   const { createClient } = requireFromCore('redis') as { createClient: (o: object) => any };

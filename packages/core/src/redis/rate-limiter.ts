@@ -11,7 +11,7 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, sendWithin, type LuaScript, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
@@ -549,20 +549,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       tail.push(bucket.slice(split), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(cost * windowMs));
     }
     for (const arg of tail) args.push(arg);
-    // One handler pair, NOSCRIPT included: no promise is chained per call beyond the send's own.
-    sendWithDeadline(client, args, timeoutMs).then(
-      (reply) => settleTakes(takes, reply),
-      (error: unknown) => {
-        if (!isNoScript(error)) return failTakes(takes, error);
-        // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
-        args[0] = 'EVAL';
-        args[1] = script.source;
-        sendWithDeadline(client, args, timeoutMs).then(
-          (reply) => settleTakes(takes, reply),
-          (retryError: unknown) => failTakes(takes, retryError),
-        );
-      },
-    );
+    sendWithin(client, args, timeoutMs, (error, reply) => answered(takes, args, script, error, reply));
+  }
+
+  function answered(takes: Take[], args: string[], script: LuaScript, error: unknown, reply: unknown): void {
+    if (error === undefined) return settleTakes(takes, reply);
+    if (!isNoScript(error) || args[0] === 'EVAL') return failTakes(takes, error);
+    // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
+    args[0] = 'EVAL';
+    args[1] = script.source;
+    sendWithin(client, args, timeoutMs, (retryError, retryReply) => answered(takes, args, script, retryError, retryReply));
   }
 
   function settleTakes(takes: Take[], reply: unknown): void {

@@ -130,29 +130,44 @@ export class RedisNotReadyError extends Error {
   override name = 'RedisNotReadyError';
 }
 
+/** Gets a command's outcome: its error, or its reply. */
+export type CommandCallback = (error: unknown, reply?: unknown) => void;
+
 /**
- * Sends one command and settles within `timeoutMs`, whatever the connection
- * does: a client that is reconnecting would otherwise queue the command and
- * hold the caller until Redis returns.
+ * Sends one command and calls `done` once within `timeoutMs`, whatever the
+ * connection does: a client that is reconnecting would otherwise queue the
+ * command and hold the caller until Redis returns. `done` may run before
+ * this returns (a client known to be disconnected); it must not throw.
  */
+export function sendWithin(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number, done: CommandCallback): void {
+  if (client.isReady === false) return done(new RedisNotReadyError('Redis is not connected'));
+  let pending = true;
+  const timer = setTimeout(() => {
+    pending = false;
+    done(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`));
+  }, timeoutMs);
+  // No node-redis `timeout` option: it costs an AbortSignal timer per command (a third of the
+  // limiter's throughput). Commands are only sent while the client is ready, so none waits in an
+  // offline queue; one already on the wire may still run after we gave up, which can only charge, never admit.
+  client.sendCommand(args).then(
+    (reply) => {
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      done(undefined, reply);
+    },
+    (error: unknown) => {
+      if (!pending) return;
+      pending = false;
+      clearTimeout(timer);
+      done(error ?? new Error('Redis command failed'));
+    },
+  );
+}
+
+/** {@link sendWithin} as a promise. */
 export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number): Promise<T> {
-  if (client.isReady === false) return Promise.reject(new RedisNotReadyError('Redis is not connected'));
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-    // No node-redis `timeout` option: it costs an AbortSignal timer per command (a third of the
-    // limiter's throughput). Commands are only sent while the client is ready, so none waits in an
-    // offline queue; one already on the wire may still run after we gave up, which can only charge, never admit.
-    client.sendCommand(args).then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value as T);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return new Promise<T>((resolve, reject) => sendWithin(client, args, timeoutMs, (error, reply) => (error === undefined ? resolve(reply as T) : reject(error))));
 }
 
 /** A Lua script addressed by its SHA1. */
