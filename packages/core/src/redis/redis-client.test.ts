@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { assertRedisClient, evalScript, keySegment, luaScript, redisCommandClient, RedisNotReadyError, RedisTimeoutError, sendWithDeadline, type RedisCommandClient } from './redis-client.js';
+import { assertRedisClient, evalScript, keySegment, luaScript, redisCommandClient, RedisNotReadyError, RedisTimeoutError, sendWithDeadline, sendWithin, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 describe('sendWithDeadline', () => {
@@ -13,6 +13,32 @@ describe('sendWithDeadline', () => {
     const down: RedisCommandClient = { isReady: false, sendCommand: async () => void sent++ };
     await expect(sendWithDeadline(down, ['PING'], 1000)).rejects.toBeInstanceOf(RedisNotReadyError);
     expect(sent).toBe(0);
+  });
+});
+
+describe('sendWithin', () => {
+  it('calls back once: a reply after the deadline is dropped, and so is a failure', async () => {
+    const outcomes: unknown[] = [];
+    const late: Array<(settle: 'reply' | 'error') => void> = [];
+    const client: RedisCommandClient = {
+      sendCommand: () => new Promise((resolve, reject) => late.push((how) => (how === 'reply' ? resolve('OK') : reject(new Error('ERR late'))))),
+    };
+    sendWithin(client, ['PING'], 10, (error, reply) => outcomes.push(error ?? reply));
+    sendWithin(client, ['PING'], 10, (error, reply) => outcomes.push(error ?? reply));
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    late[0]!('reply');
+    late[1]!('error');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) expect(outcome).toBeInstanceOf(RedisTimeoutError);
+  });
+  it('passes the reply, or the error, when the command answers in time', async () => {
+    const outcomes: Array<[unknown, unknown]> = [];
+    sendWithin({ sendCommand: async () => 'PONG' }, ['PING'], 1000, (error, reply) => outcomes.push([error, reply]));
+    sendWithin({ sendCommand: () => Promise.reject(new Error('ERR no')) }, ['PING'], 1000, (error, reply) => outcomes.push([error, reply]));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(outcomes[0]).toEqual([undefined, 'PONG']);
+    expect((outcomes[1]![0] as Error).message).toBe('ERR no');
   });
 });
 
