@@ -7,7 +7,7 @@
  * @module
  */
 export { createRedisStorage, type RedisStorageOptions } from './redis/storage.js';
-export { createRedisRateLimiter, TOKEN_BUCKET_LUA, TOKEN_BUCKET_BATCH_LUA, METER_LUA, type RedisRateLimiter, type RedisRateLimiterOptions, type RateLimiterFailureMode } from './redis/rate-limiter.js';
+export { createRedisRateLimiter, TOKEN_BUCKET_LUA, TOKEN_BUCKET_BATCH_LUA, METER_LUA, METER_BATCH_LUA, type RedisRateLimiter, type RedisRateLimiterOptions, type RateLimiterFailureMode } from './redis/rate-limiter.js';
 export { createRedisEventBus, parseInvalidation, type RedisEventBus, type RedisEventBusOptions } from './redis/event-bus.js';
 export {
   DEFAULT_REDIS_TIMEOUT_MS,

@@ -149,6 +149,17 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     const clustered = createRedisRateLimiter({ client: spy({ isCluster: true }) as unknown as RedisCommandClient, prefix });
     expect((await Promise.all(['t:c', 't:d'].map((b) => clustered.consume(b, policy)))).map((s) => s.remaining)).toEqual([99, 99]);
     expect(sent.map((args) => args[2])).toEqual(['1', '1']);
+
+    sent.length = 0;
+    const meter = (bucket: string) => limiter.meter({ buckets: [{ bucket, policy, cost: 1 }, { bucket: `${bucket}:x`, policy, cost: 2 }] });
+    await Promise.all([meter('t:warm'), meter('t:warm')]);
+    await meter('t:warm');
+    sent.length = 0;
+    const meters = await Promise.all([meter('t:m'), meter('t:n'), meter('t:m')]);
+    expect(meters.map((o) => o.buckets.map((s) => s.remaining))).toEqual([[99, 98], [99, 98], [98, 96]]);
+    expect(sent).toHaveLength(1);
+    await meter('t:m');
+    expect(sent).toHaveLength(2);
   });
 
   it('rejects a bad cost or policy with a ValidationError, not as an outage', async () => {

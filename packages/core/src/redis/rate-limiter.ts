@@ -11,7 +11,7 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, sendWithin, type LuaScript, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, sendWithin, type CommandCallback, type LuaScript, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
@@ -171,36 +171,20 @@ function consumed(reply: unknown, policy: RateLimitPolicy, levels: number): Rate
 }
 
 /**
- * {@link RateLimiter.meter} in one script: every token bucket (the same
- * arithmetic and layout as {@link TOKEN_BUCKET_LUA}) and every credit bucket
- * (as `CREDIT_SPEND_LUA`) checked at one server time, then all taken or none.
- *
- * KEYS: the owner hashes of the buckets, then the distinct credit keys.
- * ARGV[1] packs the numbers as little-endian doubles (text would cost the
- * server a strtod each): the number of owners, of credit takes m, of bucket
- * takes n; per owner its number of distinct bucket fields; per take its slot
- * (the running number of its field across owners), capacity as a level,
- * limit, cost as a level; per credit take its credit key's number and cost.
- * ARGV[2..]: per owner its fields (one HMGET per owner), then per credit key
- * its initial, tag, amount (`creditArgs`). A bucket or credit listed twice
- * pays twice.
- *
- * Returns `{ allowed, level per slot, [remaining, refillAt or -1] per credit key }`.
- * A slot's level is the one after the takes when allowed (as stored),
- * before them otherwise, and a credit's remaining likewise: the caller
- * derives each take's outcome from them (replaying the takes when denied),
- * which spares the server building a reply per take.
+ * {@link METER_LUA}'s work for one request, on the locals its script
+ * declares: `blob` (ARGV[1]) with the request's numbers from `p`, its first
+ * field at ARGV[a], and `ko` keys before its own. Leaves the reply in `out`
+ * and its key counts in `no` and `nc`, and moves `p` and `a` past the request.
  */
-export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_PRELUDE_LUA}${CREDIT_STATE_LUA}
-local blob = ARGV[1]
-local no, m, n, p = sunpack('<d<d<d', blob)
+const METER_BODY_LUA = `local no, nc, m, n
+no, nc, m, n, p = sunpack('<d<d<d<d', blob, p)
 -- One table per slot, made with its size (a table grown key by key costs the server a resize each time):
 -- { level, level before the takes, updatedAt, x, capacity, limit (of its last take), took tokens, owner, field, stored value }.
-local S, ns, a = {}, 0, 2
+local S, ns = {}, 0
 for j = 1, no do
   local nf
   nf, p = sunpack('<d', blob, p)
-  local r = redis.call('HMGET', KEYS[j], unpack(ARGV, a, a + nf - 1))
+  local r = redis.call('HMGET', KEYS[ko + j], unpack(ARGV, a, a + nf - 1))
   for i = 1, nf do
     S[ns + i] = { false, false, false, false, false, false, false, j, ARGV[a + i - 1], r[i] }
   end
@@ -228,10 +212,9 @@ for i = 1, n do
   end
 end
 -- One table per credit key: { remaining, remaining before the takes, refilledAt, next refill, moved, tag }.
-local nc = #KEYS - no
 local C = {}
 for c = 1, nc do
-  local r, f, nx, moved = credit_now(redis.call('HMGET', KEYS[no + c], 'r', 'f', 'n', 'p'), ARGV[a], ARGV[a + 1], ARGV[a + 2])
+  local r, f, nx, moved = credit_now(redis.call('HMGET', KEYS[ko + no + c], 'r', 'f', 'n', 'p'), ARGV[a], ARGV[a + 1], ARGV[a + 2])
   C[c] = { r, r, f, nx, moved, ARGV[a + 1] }
   a = a + 3
 end
@@ -258,7 +241,7 @@ if allowed then
       k = k + 2
     end
     if k > 0 and (s == ns or S[s + 1][8] ~= e[8]) then
-      local key = KEYS[e[8]]
+      local key = KEYS[ko + e[8]]
       redis.call('HSET', key, unpack(args, 1, k))
       if latest > 0 then
         ${keepLua('key', 'latest')}
@@ -277,12 +260,55 @@ for c = 1, nc do
   local r = e[2]
   if allowed then r = e[1] end
   out[ns + 2 * c], out[ns + 2 * c + 1] = r, e[4]
-  credit_write(KEYS[no + c], r, e[3], e[4], e[5], e[6], allowed)
+  credit_write(KEYS[ko + no + c], r, e[3], e[4], e[5], e[6], allowed)
 end
+`;
+
+/**
+ * {@link RateLimiter.meter} in one script: every token bucket (the same
+ * arithmetic and layout as {@link TOKEN_BUCKET_LUA}) and every credit bucket
+ * (as `CREDIT_SPEND_LUA`) checked at one server time, then all taken or none.
+ *
+ * KEYS: the owner hashes of the buckets, then the distinct credit keys.
+ * ARGV[1] packs the numbers as little-endian doubles (text would cost the
+ * server a strtod each): the number of owners, of distinct credit keys, of
+ * credit takes m, of bucket takes n; per owner its number of distinct bucket fields; per take its slot
+ * (the running number of its field across owners), capacity as a level,
+ * limit, cost as a level; per credit take its credit key's number and cost.
+ * ARGV[2..]: per owner its fields (one HMGET per owner), then per credit key
+ * its initial, tag, amount (`creditArgs`). A bucket or credit listed twice
+ * pays twice.
+ *
+ * Returns `{ allowed, level per slot, [remaining, refillAt or -1] per credit key }`.
+ * A slot's level is the one after the takes when allowed (as stored),
+ * before them otherwise, and a credit's remaining likewise: the caller
+ * derives each take's outcome from them (replaying the takes when denied),
+ * which spares the server building a reply per take.
+ */
+export const METER_LUA = `${CREDIT_REFILL_LUA}${BUCKET_PRELUDE_LUA}${CREDIT_STATE_LUA}
+local blob, p, a, ko = ARGV[1], 1, 2, 0
+${METER_BODY_LUA}
 return out
 `;
 
+/**
+ * {@link METER_LUA} for the requests that arrived together, one after the
+ * other at one server time, each all or none on its own (a bucket in two of
+ * them sees the first one's takes). KEYS, ARGV[1]'s numbers and ARGV[2..]
+ * are each request's, one request after the other. Returns the replies as a list.
+ */
+export const METER_BATCH_LUA = `${CREDIT_REFILL_LUA}${BUCKET_PRELUDE_LUA}${CREDIT_STATE_LUA}
+local blob, p, a, ko, replies = ARGV[1], 1, 2, 0, {}
+while p <= #blob do
+  ${METER_BODY_LUA}
+  replies[#replies + 1] = out
+  ko = ko + no + nc
+end
+return replies
+`;
+
 const METER = luaScript(METER_LUA);
+const METER_BATCH = luaScript(METER_BATCH_LUA);
 
 /**
  * Where a bucket lives: the hash of its owner, the bucket name up to its
@@ -303,9 +329,13 @@ function fieldStart(bucket: string): number {
   return second < 0 ? bucket.length : second;
 }
 
-/** A metered call's EVALSHA, and where each take's state is in the reply. */
+/** A metered call's EVALSHA, its parts for a batch, and where each take's state is in the reply. */
 interface MeterCommand {
   readonly command: ReadonlyArray<string | Buffer>;
+  /** The command's keys, numbers (ARGV[1]) and other arguments. */
+  readonly keys: readonly string[];
+  readonly numbers: Buffer;
+  readonly args: readonly string[];
   readonly creditStore: CreditStore | undefined;
   /** Distinct bucket fields. */
   readonly slots: number;
@@ -357,22 +387,23 @@ function buildMeterCommand(request: MeterRequest, creditStore: CreditStore | und
     }
   }
   // The numbers go as one buffer of doubles (see METER_LUA), the names as text.
-  const numbers = Buffer.allocUnsafe(8 * (3 + owners.length + 4 * buckets.length + 2 * credits.length));
+  const numbers = Buffer.allocUnsafe(8 * (4 + owners.length + 4 * buckets.length + 2 * credits.length));
   let at = numbers.writeDoubleLE(owners.length, 0);
+  at = numbers.writeDoubleLE(creditKeys.length, at);
   at = numbers.writeDoubleLE(credits.length, at);
   at = numbers.writeDoubleLE(buckets.length, at);
-  const command: Array<string | Buffer> = ['EVALSHA', METER.sha, String(owners.length + creditKeys.length)];
-  for (const owner of owners) command.push(prefix + owner);
-  command.push(...creditKeys, numbers);
+  const keys = owners.map((owner) => prefix + owner);
+  keys.push(...creditKeys);
+  const args: string[] = [];
   const firstSlot: number[] = [];
   let slots = 0;
   for (const own of fields) {
     firstSlot.push(slots);
     slots += own.length;
     at = numbers.writeDoubleLE(own.length, at);
-    command.push(...own);
+    args.push(...own);
   }
-  command.push(...creditPolicies);
+  args.push(...creditPolicies);
   // Per take: its slot (1-based there), and as levels its capacity and cost.
   const slotOf: number[] = [];
   const lastTake: number[] = [];
@@ -391,7 +422,54 @@ function buildMeterCommand(request: MeterRequest, creditStore: CreditStore | und
     at = numbers.writeDoubleLE(creditOf[j]! + 1, at);
     at = numbers.writeDoubleLE(credits[j]!.cost, at);
   }
-  return { command, creditStore, slots, slotOf, lastTake, creditOf };
+  const command = ['EVALSHA', METER.sha, String(keys.length), ...keys, numbers, ...args];
+  return { command, keys, numbers, args, creditStore, slots, slotOf, lastTake, creditOf };
+}
+
+/** A meter request's outcome from its reply ({@link METER_LUA}'s layout). */
+function meterOutcome(request: MeterRequest, plan: MeterCommand, r: unknown[]): MeterOutcome {
+  const { slots, slotOf, lastTake, creditOf } = plan;
+  const { buckets } = request;
+  const credits = request.credits ?? [];
+  const allowed = Number(r[0]) === 1;
+  const now = Date.now();
+  // Each slot's level as the script left it; when denied, `level` replays the takes from it to find which ones failed.
+  const reported: number[] = [];
+  for (let s = 0; s < slots; s++) reported.push(levelOf(r[s + 1]));
+  const level = allowed ? reported : [...reported];
+  const states: RateLimitState[] = [];
+  for (let i = 0; i < buckets.length; i++) {
+    const { policy, cost } = buckets[i]!;
+    const s = slotOf[i]!;
+    let retryAfterMs = 0;
+    let ok = allowed;
+    if (!allowed) {
+      const windowMs = policy.windowSeconds * 1000;
+      const full = (policy.burst ?? policy.limit) * windowMs;
+      const levels = cost * windowMs;
+      ok = levels <= level[s]!;
+      if (ok) level[s]! -= levels;
+      else retryAfterMs = waitFor(levels, level[s]!, full, policy.limit);
+    }
+    const last = buckets[lastTake[s]!]!.policy;
+    const windowMs = last.windowSeconds * 1000;
+    states.push(bucketState(ok, retryAfterMs, reported[s]!, now, (last.burst ?? last.limit) * windowMs, last.limit, windowMs, policy.burst ?? policy.limit));
+  }
+  const spends = [];
+  const left: number[] = [];
+  for (let j = 0; j < credits.length; j++) {
+    const k = creditOf[j]!;
+    const remaining = Number(r[slots + 1 + 2 * k]);
+    const refillAt = Number(r[slots + 2 + 2 * k]);
+    let ok = allowed;
+    if (!allowed) {
+      const have = left[k] ?? remaining;
+      ok = have >= credits[j]!.cost;
+      left[k] = ok ? have - credits[j]!.cost : have;
+    }
+    spends.push(refillAt >= 0 ? { allowed: ok, remaining, refillAt } : { allowed: ok, remaining });
+  }
+  return { allowed, buckets: states, credits: spends };
 }
 
 /** Whether a request can never change: it, its lists, their entries and policies are all frozen. */
@@ -411,6 +489,30 @@ interface Take {
   readonly policy: RateLimitPolicy;
   readonly cost: number;
   readonly resolve: (state: RateLimitState) => void;
+}
+
+/** A meter call waiting for the end of its tick ({@link METER_BATCH_LUA}). */
+interface Metering {
+  readonly request: MeterRequest;
+  readonly plan: MeterCommand;
+  readonly resolve: (outcome: MeterOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most meter requests in one script call. */
+const MAX_METER_BATCH = 32;
+
+/** Collects the calls made in one tick and hands them to `send` at its end, at most `max` at a time. */
+function tickBatcher<T>(max: number, send: (items: T[]) => void): (item: T) => void {
+  let queue: T[] = [];
+  const flush = (): void => {
+    const items = queue;
+    queue = [];
+    for (let i = 0; i < items.length; i += max) send(items.length <= max ? items : items.slice(i, i + max));
+  };
+  return (item) => {
+    if (queue.push(item) === 1) process.nextTick(flush);
+  };
 }
 
 /** Most takes in one script call: a burst of checks is cut into calls that each keep the server busy for well under a millisecond. */
@@ -527,18 +629,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     return built;
   }
 
-  // Checks made in one tick wait for its end and go as one script ({@link TOKEN_BUCKET_BATCH_LUA}): under load the
-  // server's fixed cost per command (the call, TIME, the reply) is paid once per batch instead of once per check.
-  let queue: Take[] = [];
-  const maxBatch = isClusterClient(options.client) ? 1 : MAX_BATCH;
+  const clustered = isClusterClient(options.client);
 
-  function flush(): void {
-    const takes = queue;
-    queue = [];
-    for (let i = 0; i < takes.length; i += maxBatch) sendTakes(takes.length <= maxBatch ? takes : takes.slice(i, i + maxBatch));
+  /** Sends a script's command; after NOSCRIPT (Redis restarted, or SCRIPT FLUSH) once more with EVAL, which caches it again. */
+  function runScript(script: LuaScript, command: ReadonlyArray<string | Buffer>, done: CommandCallback): void {
+    sendWithin(client, command, timeoutMs, (error, reply) => {
+      if (error === undefined || !isNoScript(error)) return done(error, reply);
+      // A copy: a prepared command may be shared by calls in flight.
+      sendWithin(client, ['EVAL', script.source, ...command.slice(2)], timeoutMs, done);
+    });
   }
 
-  function sendTakes(takes: Take[]): void {
+  // Checks made in one tick wait for its end and go as one script ({@link TOKEN_BUCKET_BATCH_LUA}): under load the
+  // server's fixed cost per command (the call, TIME, the reply) is paid once per batch instead of once per check.
+  const take = tickBatcher<Take>(clustered ? 1 : MAX_BATCH, (takes) => {
     const script = takes.length === 1 ? SCRIPT : BATCH;
     const args = ['EVALSHA', script.sha, String(takes.length)];
     const tail: string[] = [];
@@ -549,16 +653,46 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       tail.push(bucket.slice(split), String((policy.burst ?? policy.limit) * windowMs), String(policy.limit), String(cost * windowMs));
     }
     for (const arg of tail) args.push(arg);
-    sendWithin(client, args, timeoutMs, (error, reply) => answered(takes, args, script, error, reply));
-  }
+    runScript(script, args, (error, reply) => (error === undefined ? settleTakes(takes, reply) : failTakes(takes, error)));
+  });
 
-  function answered(takes: Take[], args: string[], script: LuaScript, error: unknown, reply: unknown): void {
-    if (error === undefined) return settleTakes(takes, reply);
-    if (!isNoScript(error) || args[0] === 'EVAL') return failTakes(takes, error);
-    // Redis restarted or SCRIPT FLUSH: EVAL runs and caches the script again.
-    args[0] = 'EVAL';
-    args[1] = script.source;
-    sendWithin(client, args, timeoutMs, (retryError, retryReply) => answered(takes, args, script, retryError, retryReply));
+  // Meter requests batch the same way ({@link METER_BATCH_LUA}), fewer at a time: each costs the server several times a check.
+  const meterLater = tickBatcher<Metering>(clustered ? 1 : MAX_METER_BATCH, (meters) => {
+    if (meters.length === 1) return runScript(METER, meters[0]!.plan.command, (error, reply) => settleMeters(meters, error, reply));
+    const keys: string[] = [];
+    const numbers: Buffer[] = [];
+    const args: string[] = [];
+    for (const { plan } of meters) {
+      for (const key of plan.keys) keys.push(key);
+      numbers.push(plan.numbers);
+      for (const arg of plan.args) args.push(arg);
+    }
+    runScript(METER_BATCH, ['EVALSHA', METER_BATCH.sha, String(keys.length), ...keys, Buffer.concat(numbers), ...args], (error, reply) => settleMeters(meters, error, reply));
+  });
+
+  function settleMeters(meters: Metering[], error: unknown, reply: unknown): void {
+    const lone = meters.length === 1;
+    const replies = lone ? [reply] : reply;
+    // Never throw here: nothing would settle the calls, and the rejection would be unhandled.
+    if (error === undefined && !(Array.isArray(replies) && replies.length === meters.length && replies.every(Array.isArray))) {
+      error = new Error('Redis rate limiter: unexpected reply to a meter call');
+    }
+    if (error !== undefined) {
+      onFailure(error);
+      for (const { request, resolve, reject } of meters) {
+        try {
+          resolve(fallbackMeter(request, request.credits?.length ?? 0, error));
+        } catch (failure) {
+          reject(failure);
+        }
+      }
+      return;
+    }
+    if (downUntil !== 0) recovered();
+    for (let i = 0; i < meters.length; i++) {
+      const { request, plan, resolve } = meters[i]!;
+      resolve(meterOutcome(request, plan, (replies as unknown[][])[i]!));
+    }
   }
 
   function settleTakes(takes: Take[], reply: unknown): void {
@@ -627,7 +761,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
         downUntil = Date.now() + retryIntervalMs;
       }
       return new Promise<RateLimitState>((resolve) => {
-        if (queue.push({ bucket, policy, cost, resolve }) === 1) process.nextTick(flush);
+        take({ bucket, policy, cost, resolve });
       });
     },
     sharesCreditsWith(store) {
@@ -640,73 +774,17 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       } catch (error) {
         return Promise.reject(error);
       }
-      const { command, slots, slotOf, lastTake, creditOf } = plan;
-      const { buckets } = request;
-      const credits = request.credits ?? [];
       if (downUntil !== 0) {
         if (Date.now() < downUntil) {
           try {
-            return Promise.resolve(fallbackMeter(request, credits.length));
+            return Promise.resolve(fallbackMeter(request, request.credits?.length ?? 0));
           } catch (error) {
             return Promise.reject(error);
           }
         }
         downUntil = Date.now() + retryIntervalMs;
       }
-      return sendWithDeadline<Array<string | number>>(client, command, timeoutMs)
-        .catch((error: unknown) => {
-          if (!isNoScript(error)) throw error;
-          // A copy: the prepared command may be shared by calls in flight.
-          return sendWithDeadline<Array<string | number>>(client, ['EVAL', METER.source, ...command.slice(2)], timeoutMs);
-        })
-        .then(
-          (r): MeterOutcome => {
-            if (downUntil !== 0) recovered();
-            const allowed = Number(r[0]) === 1;
-            const now = Date.now();
-            // Each slot's level as the script left it; when denied, `level` replays the takes from it to find which ones failed.
-            const reported: number[] = [];
-            for (let s = 0; s < slots; s++) reported.push(levelOf(r[s + 1]));
-            const level = allowed ? reported : [...reported];
-            const states: RateLimitState[] = [];
-            for (let i = 0; i < buckets.length; i++) {
-              const { policy, cost } = buckets[i]!;
-              const s = slotOf[i]!;
-              let retryAfterMs = 0;
-              let ok = allowed;
-              if (!allowed) {
-                const windowMs = policy.windowSeconds * 1000;
-                const full = (policy.burst ?? policy.limit) * windowMs;
-                const levels = cost * windowMs;
-                ok = levels <= level[s]!;
-                if (ok) level[s]! -= levels;
-                else retryAfterMs = waitFor(levels, level[s]!, full, policy.limit);
-              }
-              const last = buckets[lastTake[s]!]!.policy;
-              const windowMs = last.windowSeconds * 1000;
-              states.push(bucketState(ok, retryAfterMs, reported[s]!, now, (last.burst ?? last.limit) * windowMs, last.limit, windowMs, policy.burst ?? policy.limit));
-            }
-            const spends = [];
-            const left: number[] = [];
-            for (let j = 0; j < credits.length; j++) {
-              const k = creditOf[j]!;
-              const remaining = Number(r[slots + 1 + 2 * k]);
-              const refillAt = Number(r[slots + 2 + 2 * k]);
-              let ok = allowed;
-              if (!allowed) {
-                const have = left[k] ?? remaining;
-                ok = have >= credits[j]!.cost;
-                left[k] = ok ? have - credits[j]!.cost : have;
-              }
-              spends.push(refillAt >= 0 ? { allowed: ok, remaining, refillAt } : { allowed: ok, remaining });
-            }
-            return { allowed, buckets: states, credits: spends };
-          },
-          (error: unknown) => {
-            onFailure(error);
-            return fallbackMeter(request, credits.length, error);
-          },
-        );
+      return new Promise<MeterOutcome>((resolve, reject) => meterLater({ request, plan, resolve, reject }));
     },
     async reset(bucket) {
       local?.reset(bucket);

@@ -119,6 +119,29 @@ export function runMeterConformance(name: string, factory: () => Awaitable<Meter
         expect(await tokens(limiter, a, slow(5))).toBe(5);
       }));
 
+    it('answers requests made at once one after the other, in call order, each all or none', () =>
+      withFixture(async ({ limiter, meter }) => {
+        const a = freshBucket('a');
+        const b = freshBucket('b');
+        const take = (bucket: string, cost: number) => ({ bucket, policy: slow(3), cost });
+        // Started in one tick: a limiter that batches them must still decide each on its own, in order.
+        const outcomes = await Promise.all([
+          meter({ buckets: [take(a, 2), take(b, 1)] }),
+          meter({ buckets: [take(a, 2)] }),
+          meter({ buckets: [take(b, 2)] }),
+          meter({ buckets: [take(a, 1), take(b, 1)] }),
+          meter({ buckets: [take(a, 1)] }),
+        ]);
+        expect(outcomes.map((o) => o.allowed)).toEqual([true, false, true, false, true]);
+        expect(outcomes[1]!.buckets[0]).toMatchObject({ allowed: false, remaining: 1 });
+        expect(outcomes[3]!.buckets.map((s) => [s.allowed, s.remaining])).toEqual([
+          [true, 1],
+          [false, 0],
+        ]);
+        expect(await tokens(limiter, a, slow(3))).toBe(0);
+        expect(await tokens(limiter, b, slow(3))).toBe(0);
+      }));
+
     it('never admits more than the smallest bucket holds under concurrent callers', () =>
       withFixture(async ({ limiter, meter }) => {
         const a = freshBucket('a');
@@ -202,6 +225,24 @@ export function runMeterConformance(name: string, factory: () => Awaitable<Meter
           expect(await tokens(f.limiter, a, slow(5))).toBe(5);
           expect((await f.creditStore!.get(k))?.remaining ?? plain.initial).toBe(3);
           expect((await f.creditStore!.get(i))?.remaining).toBe(0);
+        }));
+
+      it('decides requests made at once in call order, credits included, each all or none', () =>
+        withFixture(async (f) => {
+          if (await skip(f)) return;
+          const a = freshBucket('a');
+          const k = freshBucket('key');
+          const credit = (cost: number) => ({ bucket: k, cost, policy: { initial: 2 } });
+          const outcomes = await Promise.all([
+            f.meter({ buckets: [{ bucket: a, policy: slow(3), cost: 2 }], credits: [credit(1)] }),
+            f.meter({ buckets: [{ bucket: a, policy: slow(3), cost: 2 }], credits: [credit(0)] }),
+            f.meter({ buckets: [{ bucket: a, policy: slow(3), cost: 1 }], credits: [credit(2)] }),
+            f.meter({ buckets: [{ bucket: a, policy: slow(3), cost: 1 }], credits: [credit(1)] }),
+          ]);
+          expect(outcomes.map((o) => o.allowed)).toEqual([true, false, false, true]);
+          expect(outcomes.map((o) => o.credits[0]!.remaining)).toEqual([1, 1, 1, 0]);
+          expect(await tokens(f.limiter, a, slow(3))).toBe(0);
+          expect((await f.creditStore!.get(k))?.remaining).toBe(0);
         }));
 
       it('admits exactly as many concurrent callers as the scarcest credit allows, and takes tokens only for them', () =>
