@@ -4,14 +4,14 @@
  * buckets and one credit spend in one atomic script, one round trip), 32
  * callers, then one caller for latency.
  *
- * Run: `node --conditions=source --import tsx bench/credits.bench.ts`
- * (env KEYGATE_BENCH_REDIS_URL). Writes the `credits` section of bench/results.md.
+ * Run: `npm run bench:credits` (builds, then `node --import tsx
+ * bench/credits.bench.ts`: keygate as a host runs it, from `dist/`; env
+ * KEYGATE_BENCH_REDIS_URL). Writes the `credits` section of bench/results.md.
  *
  * @module
  */
-import { createRedisRateLimiter, createRedisStorage, KeyManager, type RedisPubSubClient } from '@keygate/core';
-import { createRedisCreditStore } from '../packages/core/src/redis/credit-store.js';
-import { machineLine, writeResultSection } from './machine.js';
+import { createRedisCreditStore, createRedisRateLimiter, createRedisStorage, KeyManager, type RedisPubSubClient } from '@keygate/core';
+import { machineLine, requireBuiltCore, writeResultSection } from './machine.js';
 import { drive, percentile, requireFromCore } from './rate-limit.bench.js';
 
 const redisUrl = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,6 +21,7 @@ const BIG = { limit: 1_000_000_000, windowSeconds: 60 };
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
+  requireBuiltCore('npm run bench:credits');
   const { createClient } = requireFromCore('redis') as { createClient: (o: object) => any };
   const client = createClient({ url: redisUrl });
   client.on('error', () => undefined);

@@ -23,3 +23,15 @@ export function writeResultSection(name: string, markdown: string): void {
   const next = from >= 0 && to > from ? current.slice(0, from) + block + current.slice(to + end.length) : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(RESULTS, next);
 }
+
+/**
+ * Fails unless `@keygate/core` resolves to its build (`dist/`): a bench that
+ * compares keygate with a peer runs it as a host does, in plain JavaScript.
+ * Under the TypeScript loader (`--conditions=source`) every closure keygate
+ * makes costs an extra call that keeps its name, charged to keygate alone.
+ */
+export function requireBuiltCore(script: string): void {
+  if (import.meta.resolve('@keygate/core').endsWith('.ts')) {
+    throw new Error(`run without --conditions=source: this bench measures the built @keygate/core (${script})`);
+  }
+}

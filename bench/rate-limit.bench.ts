@@ -24,7 +24,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createRedisRateLimiter, type RedisCommandClient } from '@keygate/core';
-import { machineLine, writeResultSection } from './machine.js';
+import { machineLine, requireBuiltCore, writeResultSection } from './machine.js';
 
 // Bench-only clients are dev dependencies of @keygate/core; load them from there.
 export const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
@@ -89,9 +89,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const us = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(0)} µs`);
 
 async function main(): Promise<void> {
-  if (import.meta.resolve('@keygate/core').endsWith('.ts')) {
-    throw new Error('run without --conditions=source: this bench measures the built @keygate/core (npm run bench:rate-limit)');
-  }
+  requireBuiltCore('npm run bench:rate-limit');
   const url = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const durationMs = Number(process.env.KEYGATE_BENCH_MS ?? 4500);
   const { createClient } = requireFromCore('redis') as { createClient: (o: object) => any };
