@@ -102,7 +102,9 @@ async function main(): Promise<void> {
     'Both verifications make one Redis round trip (the metered one runs every bucket and the credit spend in one script, `METER_LUA`).',
     'Node CPU is the bench process\'s user + system time; Redis script time is the EVALSHA `usec` delta of `INFO commandstats`',
     '(server-wide, so other clients of the same Redis would add to it). node-redis writes on `setImmediate`, so Node and Redis take turns:',
-    'a verification costs about the sum of the two.',
+    'a verification costs about the sum of the two. Both limiters batch: the verifications one process makes in the same tick',
+    'share one script call, so under load Redis time per verify is mostly the script\'s own work, and the metered one reads',
+    'and writes three buckets and a credit counter (two HMGET, two HSET and the refill sums) where one limit reads and writes one bucket.',
   ];
   console.log(lines.join('\n'));
   writeResultSection('credits', lines.join('\n'));
