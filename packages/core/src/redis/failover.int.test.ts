@@ -4,6 +4,7 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisCreditStore } from './credit-store.js';
 import { createRedisEventBus } from './event-bus.js';
 import { createRedisRateLimiter } from './rate-limiter.js';
 import type { RedisPubSubClient } from './redis-client.js';
@@ -128,5 +129,26 @@ describe.skipIf(!available)('Redis outage and recovery', () => {
     // The timed-out script was already on the wire and ran once Redis woke: that check was denied
     // to the caller yet charged a token. A deadline can only err towards fewer admissions, never more.
     expect(await limiter.consume('hung', policy)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it('answers a batch of meter calls by the failure mode when Redis does not answer, and refuses credits it cannot count', async () => {
+    const asClient = client as unknown as RedisPubSubClient;
+    const open = createRedisRateLimiter({ client: asClient, failureMode: 'open', logger: recordingLogger(), timeoutMs: 100, retryIntervalMs: 100 });
+    const credits = createRedisCreditStore({ client: asClient, prefix: 'failover:cr:' });
+    const policy = { limit: 3, windowSeconds: 3600 };
+    const plain = { buckets: [{ bucket: 'm:a', policy, cost: 1 }, { bucket: 'm:a:x', policy, cost: 1 }] };
+    const paid = { buckets: [{ bucket: 'm:b', policy, cost: 1 }], credits: [{ bucket: 'm:b', cost: 1, policy: { initial: 5 } }] };
+    expect((await open.meter(plain, credits)).allowed).toBe(true);
+    server.pause();
+    try {
+      // Made in one tick, so they go as one script call, which times out: each is answered on its own.
+      const [a, b] = await Promise.allSettled([open.meter(plain, credits), open.meter(paid, credits)]);
+      expect(a).toMatchObject({ status: 'fulfilled', value: { allowed: true } });
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'STORAGE_UNAVAILABLE' } });
+      expect(open.healthy).toBe(false);
+    } finally {
+      server.resume();
+    }
+    expect(unhandled).toEqual([]);
   });
 });

@@ -645,11 +645,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   // server's fixed cost per command (the call, TIME, the reply) is paid once per batch instead of once per check.
   const take = tickBatcher<Take>(clustered ? 1 : MAX_BATCH, (takes) => {
     const script = takes.length === 1 ? SCRIPT : BATCH;
-    const lone = takes.length === 1;
     const args: Array<string | Buffer> = ['EVALSHA', script.sha, String(takes.length)];
     // A lone check's numbers go as text: with a binary argument the clients write the command in pieces, which
     // costs the caller more than the server saves. In a batch the server's saving (no strtod per number) wins.
-    const numbers = Buffer.allocUnsafe(lone ? 0 : 24 * takes.length);
+    const numbers = script === BATCH ? Buffer.allocUnsafe(24 * takes.length) : undefined;
     const tail: string[] = [];
     let at = 0;
     for (const { bucket, policy, cost } of takes) {
@@ -658,14 +657,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       const split = fieldStart(bucket);
       args.push(prefix + bucket.slice(0, split));
       tail.push(bucket.slice(split));
-      if (lone) tail.push(String(full), String(policy.limit), String(cost * windowMs));
+      if (numbers === undefined) tail.push(String(full), String(policy.limit), String(cost * windowMs));
       else {
         at = numbers.writeDoubleLE(full, at);
         at = numbers.writeDoubleLE(policy.limit, at);
         at = numbers.writeDoubleLE(cost * windowMs, at);
       }
     }
-    if (!lone) args.push(numbers);
+    if (numbers !== undefined) args.push(numbers);
     for (const arg of tail) args.push(arg);
     runScript(script, args, (error, reply) => (error === undefined ? settleTakes(takes, reply) : failTakes(takes, error)));
   });
