@@ -32,6 +32,24 @@ describe('sendWithin', () => {
     expect(outcomes).toHaveLength(2);
     for (const outcome of outcomes) expect(outcome).toBeInstanceOf(RedisTimeoutError);
   });
+  it('gives each command its own deadline, whatever the commands around it do', async () => {
+    const never: RedisCommandClient = { sendCommand: () => new Promise(() => undefined) };
+    const quick: RedisCommandClient = { sendCommand: () => new Promise((resolve) => setTimeout(() => resolve('OK'), 5)) };
+    const timedOut: Array<[string, number]> = [];
+    const started = performance.now();
+    const track = (name: string) => (error: unknown) => {
+      if (error instanceof RedisTimeoutError) timedOut.push([name, performance.now() - started]);
+    };
+    sendWithin(quick, ['PING'], 40, track('answered'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Sent 20 ms later with the same deadline length: its deadline is its own, not the first command's.
+    sendWithin(never, ['PING'], 40, track('late'));
+    sendWithin(never, ['PING'], 10, track('short'));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(timedOut.map(([name]) => name)).toEqual(['short', 'late']);
+    expect(timedOut[0]![1]).toBeGreaterThanOrEqual(28);
+    expect(timedOut[1]![1]).toBeGreaterThanOrEqual(58);
+  });
   it('passes the reply, or the error, when the command answers in time', async () => {
     const outcomes: Array<[unknown, unknown]> = [];
     sendWithin({ sendCommand: async () => 'PONG' }, ['PING'], 1000, (error, reply) => outcomes.push([error, reply]));

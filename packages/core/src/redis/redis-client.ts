@@ -133,6 +133,59 @@ export class RedisNotReadyError extends Error {
 /** Gets a command's outcome: its error, or its reply. */
 export type CommandCallback = (error: unknown, reply?: unknown) => void;
 
+/** A command in flight, linked into the list of those with its deadline length, until its callback is taken. */
+interface InFlight {
+  /** Deadline, in performance.now() ms. */
+  readonly at: number;
+  done: CommandCallback | undefined;
+  prev: InFlight | undefined;
+  next: InFlight | undefined;
+}
+
+/**
+ * The commands in flight with one deadline length, oldest first: they join
+ * in deadline order, so one timer, set for the oldest, serves them all, and
+ * a command that settles just unlinks itself. A timer per command costs the
+ * caller more than the rest of its work: Node files and unfiles one each
+ * time, and refs and unrefs the loop with it.
+ */
+interface InFlightList {
+  readonly timeoutMs: number;
+  head: InFlight | undefined;
+  tail: InFlight | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const inFlight = new Map<number, InFlightList>();
+
+function unlink(list: InFlightList, entry: InFlight): void {
+  if (entry.prev === undefined) list.head = entry.next;
+  else entry.prev.next = entry.next;
+  if (entry.next === undefined) list.tail = entry.prev;
+  else entry.next.prev = entry.prev;
+  entry.prev = entry.next = undefined;
+}
+
+function expire(list: InFlightList): void {
+  list.timer = undefined;
+  const now = performance.now();
+  let entry = list.head;
+  while (entry !== undefined && entry.at <= now) {
+    settle(list, entry, new RedisTimeoutError(`Redis did not answer within ${list.timeoutMs} ms`));
+    entry = list.head;
+  }
+  // Unref'd: the client's socket keeps the process alive while a command is in flight.
+  if (entry !== undefined) list.timer = setTimeout(expire, Math.max(1, Math.ceil(entry.at - now)), list).unref();
+}
+
+function settle(list: InFlightList, entry: InFlight, error: unknown, reply?: unknown): void {
+  const done = entry.done;
+  if (done === undefined) return;
+  entry.done = undefined;
+  unlink(list, entry);
+  done(error, reply);
+}
+
 /**
  * Sends one command and calls `done` once within `timeoutMs`, whatever the
  * connection does: a client that is reconnecting would otherwise queue the
@@ -141,27 +194,24 @@ export type CommandCallback = (error: unknown, reply?: unknown) => void;
  */
 export function sendWithin(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number, done: CommandCallback): void {
   if (client.isReady === false) return done(new RedisNotReadyError('Redis is not connected'));
-  let pending = true;
-  const timer = setTimeout(() => {
-    pending = false;
-    done(new RedisTimeoutError(`Redis did not answer within ${timeoutMs} ms`));
-  }, timeoutMs);
+  let list = inFlight.get(timeoutMs);
+  if (list === undefined) {
+    list = { timeoutMs, head: undefined, tail: undefined, timer: undefined };
+    inFlight.set(timeoutMs, list);
+  }
+  const entry: InFlight = { at: performance.now() + timeoutMs, done, prev: list.tail, next: undefined };
+  if (list.tail === undefined) list.head = entry;
+  else list.tail.next = entry;
+  list.tail = entry;
+  // Armed for the oldest command; once it settles, the timer fires at most once more for nothing and re-arms for the next.
+  list.timer ??= setTimeout(expire, timeoutMs, list).unref();
+  const owner = list;
   // No node-redis `timeout` option: it costs an AbortSignal timer per command (a third of the
   // limiter's throughput). Commands are only sent while the client is ready, so none waits in an
   // offline queue; one already on the wire may still run after we gave up, which can only charge, never admit.
   client.sendCommand(args).then(
-    (reply) => {
-      if (!pending) return;
-      pending = false;
-      clearTimeout(timer);
-      done(undefined, reply);
-    },
-    (error: unknown) => {
-      if (!pending) return;
-      pending = false;
-      clearTimeout(timer);
-      done(error ?? new Error('Redis command failed'));
-    },
+    (reply) => settle(owner, entry, undefined, reply),
+    (error: unknown) => settle(owner, entry, error ?? new Error('Redis command failed')),
   );
 }
 
