@@ -11,7 +11,7 @@ import { createMemoryRateLimiter, type MemoryRateLimiter } from '../memory-rate-
 import { assertCreditCount, assertCreditPolicy } from '../memory-credit-store.js';
 import type { CreditStore, MeterOutcome, MeterRequest, RateLimiter, RateLimitPolicy, RateLimitState } from '../types.js';
 import { CREDIT_REFILL_LUA, CREDIT_STATE_LUA, creditArgs, redisCreditBackend } from './credit-store.js';
-import { assertKeyPrefix, assertTimeout, isNoScript, luaScript, redisCommandClient, sendWithDeadline, sendWithin, type CommandCallback, type LuaScript, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
+import { assertKeyPrefix, assertTimeout, luaScript, redisCommandClient, runScript, sendWithDeadline, type RedisClientLike, type RedisCommandClient } from './redis-client.js';
 import { ThrottledLog } from './throttled-log.js';
 
 /**
@@ -500,6 +500,9 @@ interface Metering {
   readonly reject: (error: unknown) => void;
 }
 
+/** Most takes in one script call: a burst of checks is cut into calls that each keep the server busy for well under a millisecond. */
+const MAX_BATCH = 256;
+
 /** Most meter requests in one script call. */
 const MAX_METER_BATCH = 32;
 
@@ -515,9 +518,6 @@ function tickBatcher<T>(max: number, send: (items: T[]) => void): (item: T) => v
     if (queue.push(item) === 1) process.nextTick(flush);
   };
 }
-
-/** Most takes in one script call: a burst of checks is cut into calls that each keep the server busy for well under a millisecond. */
-const MAX_BATCH = 256;
 
 /** ioredis's Cluster client: each check goes alone there, since the buckets of a batch may live on different nodes. */
 function isClusterClient(client: unknown): boolean {
@@ -632,15 +632,6 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
 
   const clustered = isClusterClient(options.client);
 
-  /** Sends a script's command; after NOSCRIPT (Redis restarted, or SCRIPT FLUSH) once more with EVAL, which caches it again. */
-  function runScript(script: LuaScript, command: ReadonlyArray<string | Buffer>, done: CommandCallback): void {
-    sendWithin(client, command, timeoutMs, (error, reply) => {
-      if (error === undefined || !isNoScript(error)) return done(error, reply);
-      // A copy: a prepared command may be shared by calls in flight.
-      sendWithin(client, ['EVAL', script.source, ...command.slice(2)], timeoutMs, done);
-    });
-  }
-
   // Checks made in one tick wait for its end and go as one script ({@link TOKEN_BUCKET_BATCH_LUA}): under load the
   // server's fixed cost per command (the call, TIME, the reply) is paid once per batch instead of once per check.
   const take = tickBatcher<Take>(clustered ? 1 : MAX_BATCH, (takes) => {
@@ -666,12 +657,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     }
     if (numbers !== undefined) args.push(numbers);
     for (const arg of tail) args.push(arg);
-    runScript(script, args, (error, reply) => (error === undefined ? settleTakes(takes, reply) : failTakes(takes, error)));
+    runScript(client, script, args, timeoutMs, (error, reply) => (error === undefined ? settleTakes(takes, reply) : failTakes(takes, error)));
   });
 
   // Meter requests batch the same way ({@link METER_BATCH_LUA}), fewer at a time: each costs the server several times a check.
   const meterLater = tickBatcher<Metering>(clustered ? 1 : MAX_METER_BATCH, (meters) => {
-    if (meters.length === 1) return runScript(METER, meters[0]!.plan.command, (error, reply) => settleMeters(meters, error, reply));
+    if (meters.length === 1) return runScript(client, METER, meters[0]!.plan.command, timeoutMs, (error, reply) => settleMeters(meters, error, reply));
     const keys: string[] = [];
     const numbers: Buffer[] = [];
     const args: string[] = [];
@@ -680,7 +671,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       numbers.push(plan.numbers);
       for (const arg of plan.args) args.push(arg);
     }
-    runScript(METER_BATCH, ['EVALSHA', METER_BATCH.sha, String(keys.length), ...keys, Buffer.concat(numbers), ...args], (error, reply) => settleMeters(meters, error, reply));
+    runScript(client, METER_BATCH, ['EVALSHA', METER_BATCH.sha, String(keys.length), ...keys, Buffer.concat(numbers), ...args], timeoutMs, (error, reply) => settleMeters(meters, error, reply));
   });
 
   function settleMeters(meters: Metering[], error: unknown, reply: unknown): void {

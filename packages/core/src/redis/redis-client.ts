@@ -158,6 +158,15 @@ interface InFlightList {
 
 const inFlight = new Map<number, InFlightList>();
 
+function inFlightList(timeoutMs: number): InFlightList {
+  let list = inFlight.get(timeoutMs);
+  if (list === undefined) {
+    list = { timeoutMs, head: undefined, tail: undefined, timer: undefined };
+    inFlight.set(timeoutMs, list);
+  }
+  return list;
+}
+
 function unlink(list: InFlightList, entry: InFlight): void {
   if (entry.prev === undefined) list.head = entry.next;
   else entry.prev.next = entry.next;
@@ -194,30 +203,30 @@ function settle(list: InFlightList, entry: InFlight, error: unknown, reply?: unk
  */
 export function sendWithin(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number, done: CommandCallback): void {
   if (client.isReady === false) return done(new RedisNotReadyError('Redis is not connected'));
-  let list = inFlight.get(timeoutMs);
-  if (list === undefined) {
-    list = { timeoutMs, head: undefined, tail: undefined, timer: undefined };
-    inFlight.set(timeoutMs, list);
-  }
+  const list = inFlightList(timeoutMs);
   const entry: InFlight = { at: performance.now() + timeoutMs, done, prev: list.tail, next: undefined };
   if (list.tail === undefined) list.head = entry;
   else list.tail.next = entry;
   list.tail = entry;
   // Armed for the oldest command; once it settles, the timer fires at most once more for nothing and re-arms for the next.
   list.timer ??= setTimeout(expire, timeoutMs, list).unref();
-  const owner = list;
   // No node-redis `timeout` option: it costs an AbortSignal timer per command (a third of the
   // limiter's throughput). Commands are only sent while the client is ready, so none waits in an
   // offline queue; one already on the wire may still run after we gave up, which can only charge, never admit.
   client.sendCommand(args).then(
-    (reply) => settle(owner, entry, undefined, reply),
-    (error: unknown) => settle(owner, entry, error ?? new Error('Redis command failed')),
+    (reply) => settle(list, entry, undefined, reply),
+    (error: unknown) => settle(list, entry, error ?? new Error('Redis command failed')),
   );
+}
+
+/** The outcome that `start` passes to its callback, as a promise. */
+function promised<T>(start: (done: CommandCallback) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((error, reply) => (error === undefined ? resolve(reply as T) : reject(error))));
 }
 
 /** {@link sendWithin} as a promise. */
 export function sendWithDeadline<T = unknown>(client: RedisCommandClient, args: ReadonlyArray<string | Buffer>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => sendWithin(client, args, timeoutMs, (error, reply) => (error === undefined ? resolve(reply as T) : reject(error))));
+  return promised((done) => sendWithin(client, args, timeoutMs, done));
 }
 
 /** A Lua script addressed by its SHA1. */
@@ -237,24 +246,28 @@ export function isNoScript(error: unknown): boolean {
 }
 
 /**
- * Runs a script with EVALSHA, one round trip when the server has it cached,
- * and falls back to EVAL (which also caches it) after a `NOSCRIPT` reply, e.g.
- * after a Redis restart or `SCRIPT FLUSH`.
+ * Sends a script's `EVALSHA` command (`['EVALSHA', script.sha, numkeys, …]`),
+ * one round trip when the server has the script cached, and after a
+ * `NOSCRIPT` reply (a Redis restart, `SCRIPT FLUSH`) the same with EVAL,
+ * which also caches it. The command is not changed: a prepared one may be
+ * shared by calls in flight.
  */
-export async function evalScript<T = unknown>(
+export function runScript(client: RedisCommandClient, script: LuaScript, command: ReadonlyArray<string | Buffer>, timeoutMs: number, done: CommandCallback): void {
+  sendWithin(client, command, timeoutMs, (error, reply) => {
+    if (error === undefined || !isNoScript(error)) return done(error, reply);
+    sendWithin(client, ['EVAL', script.source, ...command.slice(2)], timeoutMs, done);
+  });
+}
+
+/** {@link runScript} for `keys` and `args`, as a promise. */
+export function evalScript<T = unknown>(
   client: RedisCommandClient,
   script: LuaScript,
   keys: readonly string[],
   args: readonly string[],
   timeoutMs: number,
 ): Promise<T> {
-  const tail = [String(keys.length), ...keys, ...args];
-  try {
-    return await sendWithDeadline<T>(client, ['EVALSHA', script.sha, ...tail], timeoutMs);
-  } catch (error) {
-    if (!isNoScript(error)) throw error;
-    return sendWithDeadline<T>(client, ['EVAL', script.source, ...tail], timeoutMs);
-  }
+  return promised((done) => runScript(client, script, ['EVALSHA', script.sha, String(keys.length), ...keys, ...args], timeoutMs, done));
 }
 
 /** Wraps a Redis failure as keygate's `STORAGE_UNAVAILABLE`, keeping the cause. */
