@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     ...results.map((r) => `| ${r.name} | ${fmt(r.rate)} | ${r.p50.toFixed(0)} µs | ${r.p99.toFixed(0)} µs | ${r.alone.toFixed(0)} µs | ${r.cpu.toFixed(1)} µs | ${r.script.toFixed(1)} µs |`),
     '',
     `Cost ratio (one limit ÷ credits + two named limits): **${ratio.toFixed(2)}×** (target ≤ 1.3×); latency ratio with one caller: **${(results[1]!.alone / results[0]!.alone).toFixed(2)}×**.`,
-    'Both verifications make one Redis round trip (the metered one runs every bucket and the credit spend in one script, `METER_LUA`).',
+    'Both verifications make at most one Redis round trip (the metered one runs every bucket and the credit spend in one script, `METER_LUA`).',
     'Node CPU is the bench process\'s user + system time; Redis script time is the EVALSHA `usec` delta of `INFO commandstats`',
     '(server-wide, so other clients of the same Redis would add to it). node-redis writes on `setImmediate`, so Node and Redis take turns:',
     'a verification costs about the sum of the two. Both limiters batch: the verifications one process makes in the same tick',

@@ -25,8 +25,8 @@ export function writeResultSection(name: string, markdown: string): void {
 }
 
 /**
- * Fails unless `@keygate/core` resolves to its build (`dist/`): a bench that
- * compares keygate with a peer runs it as a host does, in plain JavaScript.
+ * Fails unless `@keygate/core` resolves to its build (`dist/`): a bench of
+ * keygate's speed runs it as a host does, in plain JavaScript.
  * Under the TypeScript loader (`--conditions=source`) every closure keygate
  * makes costs an extra call that keeps its name, charged to keygate alone.
  */
