@@ -21,7 +21,7 @@ const CONNECTIONS = 50;
 const DURATION_S = 3;
 const WARMUP_S = 1;
 // A shared VM drifts by tens of per cent within a minute: many short interleaved rounds, compared pairwise.
-const ROUNDS = Number(process.env.HTTP_BENCH_ROUNDS ?? 9);
+const ROUNDS = Number(process.env.HTTP_BENCH_ROUNDS ?? 15);
 // Read before the load generator pins itself to fewer CPUs, which would change the answer.
 const CPUS = availableParallelism();
 type Ports = Record<'expressBare' | 'expressNoop' | 'expressKey' | 'koaBare' | 'koaNoop' | 'koaKey', number>;
