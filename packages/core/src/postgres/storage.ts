@@ -96,11 +96,34 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     }
   }
 
-  const afterCursor = (cursor: string | undefined, timeColumn: string, next: number): { clause: string; values: unknown[] } => {
-    if (cursor === undefined) return { clause: '', values: [] };
-    const at = decodeCursor(cursor);
-    return { clause: ` AND (${timeColumn}, id) < ($${next}, $${next + 1} COLLATE "C")`, values: [at.at, at.id] };
-  };
+  /**
+   * A keyset page of `table`: the rows matching `where` (placeholders over `values`), newest first by
+   * (`timeColumn`, id) after `query.cursor`, as the JSON documents in `column` that parse, with a cursor when more follow.
+   */
+  async function newestFirst<T extends { id: string }>(
+    table: string,
+    column: 'record' | 'event',
+    timeColumn: 'created_at' | 'at',
+    where: string,
+    values: unknown[],
+    query: { cursor?: string; limit: number },
+    timeOf: (item: T) => number,
+  ): Promise<Page<T>> {
+    let after = '';
+    if (query.cursor !== undefined) {
+      const at = decodeCursor(query.cursor);
+      values.push(at.at, at.id);
+      after = ` AND (${timeColumn}, id) < ($${values.length - 1}, $${values.length} COLLATE "C")`;
+    }
+    values.push(query.limit + 1);
+    const { rows } = await sql(`SELECT ${column} FROM ${table} WHERE ${where}${after} ORDER BY ${timeColumn} DESC, id DESC LIMIT $${values.length}`, values);
+    const items = rows
+      .slice(0, query.limit)
+      .map((r) => parseJson<T>(r[column]))
+      .filter((item): item is T => item !== undefined);
+    const last = items[items.length - 1];
+    return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: timeOf(last), id: last.id }) } : { items };
+  }
 
   return {
     shared: true,
@@ -135,15 +158,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
           values.push(query.environment);
           where += ' AND environment = $2';
         }
-        const after = afterCursor(query.cursor, 'created_at', values.length + 1);
-        values.push(...after.values, query.limit + 1);
-        const { rows } = await sql(
-          `SELECT record FROM ${t.keys} WHERE ${where}${after.clause} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
-          values,
-        );
-        const items = rows.slice(0, query.limit).map((r) => parseJson<KeyRecord>(r.record)).filter((r): r is KeyRecord => r !== undefined);
-        const last = items[items.length - 1];
-        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
+        return newestFirst<KeyRecord>(t.keys, 'record', 'created_at', where, values, query, (r) => r.createdAt);
       },
     },
     audit: {
@@ -170,15 +185,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
           values.push(bound(query.to));
           where += ` AND at < $${values.length}`;
         }
-        const after = afterCursor(query.cursor, 'at', values.length + 1);
-        values.push(...after.values, query.limit + 1);
-        const { rows } = await sql(
-          `SELECT event FROM ${t.audit} WHERE ${where}${after.clause} ORDER BY at DESC, id DESC LIMIT $${values.length}`,
-          values,
-        );
-        const items = rows.slice(0, query.limit).map((r) => parseJson<AuditEvent>(r.event)).filter((e): e is AuditEvent => e !== undefined);
-        const last = items[items.length - 1];
-        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.at, id: last.id }) } : { items };
+        return newestFirst<AuditEvent>(t.audit, 'event', 'at', where, values, query, (e) => e.at);
       },
     },
     usage: {
@@ -316,15 +323,7 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
       },
       async list(query) {
         assertPageSize(query.limit);
-        const after = afterCursor(query.cursor, 'created_at', 2);
-        const values: unknown[] = [query.tenantId, ...after.values, query.limit + 1];
-        const { rows } = await sql(
-          `SELECT record FROM ${t.identities} WHERE tenant_id = $1${after.clause} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
-          values,
-        );
-        const items = rows.slice(0, query.limit).map((r) => parseJson<IdentityRecord>(r.record)).filter((r): r is IdentityRecord => r !== undefined);
-        const last = items[items.length - 1];
-        return rows.length > query.limit && last !== undefined ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) } : { items };
+        return newestFirst<IdentityRecord>(t.identities, 'record', 'created_at', 'tenant_id = $1', [query.tenantId], query, (r) => r.createdAt);
       },
     },
     async close() {
