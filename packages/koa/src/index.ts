@@ -83,8 +83,7 @@ export function requireApiKey(manager: KeyManager, options: RequireApiKeyOptions
     // The route tag defaults to @koa/router's matched pattern when the middleware runs inside a route; name it with `tags: { route }` otherwise.
     const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
     // Address and path are read only when needed (an IP rule or audit event; a refusal): each is a getter chain in Koa.
-    const request: AuthRequest = { headers: credentialHeaders(ctx.req, auth.headerNames), ip: () => ctx.ip, path: () => ctx.path };
-    if (typeof matched === 'string') request.route = matched;
+    const request: AuthRequest = { headers: credentialHeaders(ctx.req, auth.headerNames), ip: () => ctx.ip, path: () => ctx.path, route: typeof matched === 'string' ? matched : undefined };
     const pending = auth(request);
     return pending instanceof Promise ? pending.then((outcome) => proceed(ctx, next, outcome)) : proceed(ctx, next, pending);
   };

@@ -34,6 +34,14 @@ export function userAgentOf(headers: HttpHeaders): string | undefined {
   return ua === undefined ? undefined : ua.length > 512 ? ua.slice(0, 512) : ua;
 }
 
+/** The headers of an accepted key without a rate limit: one object for every such request, never written to. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The rate-limit headers of a verification that went through a limit. */
+function limitHeaders(result: VerifyResult): Record<string, string> | undefined {
+  return result.rateLimit !== undefined && result.rateLimitPolicy !== undefined ? rateLimitHeaders(result.rateLimit, result.rateLimitPolicy, Date.now()) : undefined;
+}
+
 /** The path a refusal names as its `instance`. */
 function instanceOf(request: AuthRequest): string | undefined {
   return typeof request.path === 'function' ? request.path() : request.path;
@@ -125,10 +133,10 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
         detail: `Send one key, either as Bearer token or in the ${header} header`,
       });
     }
-    const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer' };
+    // Every property in the literal, so each request's options share one shape.
+    const verifyOptions: VerifyOptions = { scopes, scopeMode, cost, usage: 'defer', ip: request.ip };
     if (limits !== undefined) verifyOptions.limits = limits;
     if (creditCost !== undefined) verifyOptions.creditCost = creditCost;
-    if (request.ip !== undefined) verifyOptions.ip = request.ip;
     if (readsRequestInfo) {
       // The caller's request id, when sane; none is made up per request on this hot path.
       const requestId = headerValue(request.headers, 'x-request-id');
@@ -159,14 +167,13 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
 
   function outcomeOf(result: VerifyResult, request: AuthRequest): AuthOutcome {
     const key = result.key;
-    const headers = result.rateLimit !== undefined && result.rateLimitPolicy !== undefined ? rateLimitHeaders(result.rateLimit, result.rateLimitPolicy, Date.now()) : {};
     const requestTags = tagsFor(request);
     if (result.valid && key !== undefined) {
       let counted = false;
       return {
         ok: true,
         key,
-        headers,
+        headers: limitHeaders(result) ?? NO_HEADERS,
         finish(status: number) {
           if (counted) return;
           counted = true;
@@ -176,7 +183,7 @@ export function createAuthenticator(manager: KeyManager, options: AuthenticateOp
     }
     // The secret matched but the request is refused: that is the key's traffic, and an error.
     if (key !== undefined) manager.recordRequest(key, true, requestTags);
-    return refusal(result, request, headers);
+    return refusal(result, request, limitHeaders(result) ?? {});
   }
 
   function refusal(result: VerifyResult, request: AuthRequest, headers: Record<string, string>): AuthOutcome {

@@ -100,7 +100,8 @@ function pickRaw(raw: readonly string[], names: readonly string[]): HttpHeaders 
   const picked: HttpHeaders = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    for (const wanted of names) {
+    for (let n = 0; n < names.length; n++) {
+      const wanted = names[n]!;
       if (!isName(name, wanted)) continue;
       const value = raw[i + 1]!;
       const seen = picked[wanted];

@@ -131,7 +131,7 @@ export type AuthOutcome =
       ok: true;
       key: import('../key-view.js').ApiKey;
       /** Rate-limit headers to add to the host's response (empty when the key has no limit). */
-      headers: Record<string, string>;
+      headers: Readonly<Record<string, string>>;
       /** Call once with the host's final status: counts the request (an error when >= 400). */
       finish(status: number): void;
     }
