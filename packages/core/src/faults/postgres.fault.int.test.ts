@@ -17,18 +17,7 @@ import { KeyManager } from '../manager.js';
 import { createPostgresStorage, type PostgresStorage } from '../postgres/storage.js';
 import { isCi } from '../testing/service-env.js';
 import { BASE, call, listen, nodeApp, recordingLogger, type LoopbackServer } from '../security/harness.js';
-
-interface PrivateServer {
-  readonly url: string;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  destroy(): Promise<void>;
-}
-const fixture = new URL('../../test-fixtures/private-services.ts', import.meta.url).href;
-const { startPrivatePostgres, postgresBinDir } = (await import(/* @vite-ignore */ fixture)) as {
-  startPrivatePostgres: () => Promise<PrivateServer>;
-  postgresBinDir: () => string | undefined;
-};
+import { postgresBinDir, type PrivateServer, startPrivatePostgres } from '../../test-fixtures/private-services.js';
 
 const available = postgresBinDir() !== undefined;
 if (!available) {

@@ -17,17 +17,8 @@ import type { RedisPubSubClient } from '../redis/redis-client.js';
 import { createRedisRateLimiter } from '../redis/rate-limiter.js';
 import { createRedisStorage } from '../redis/storage.js';
 import { BASE, call, listen, nodeApp, recordingLogger, type LoopbackServer } from '../security/harness.js';
-
-interface PrivateServer {
-  readonly url: string;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  destroy(): Promise<void>;
-}
-const fixture = new URL('../../test-fixtures/private-services.ts', import.meta.url).href;
-const { startPersistentRedis } = (await import(/* @vite-ignore */ fixture)) as { startPersistentRedis: () => Promise<PrivateServer> };
-const redisFixture = new URL('../../test-fixtures/redis-server.ts', import.meta.url).href;
-const { hasRedisServer } = (await import(/* @vite-ignore */ redisFixture)) as { hasRedisServer: () => Promise<boolean> };
+import { type PrivateServer, startPersistentRedis } from '../../test-fixtures/private-services.js';
+import { hasRedisServer } from '../../test-fixtures/redis-server.js';
 
 const available = await hasRedisServer();
 if (!available && process.env.CI === 'true') throw new Error('Redis fault tests need redis-server under CI');

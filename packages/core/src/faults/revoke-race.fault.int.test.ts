@@ -15,19 +15,13 @@ import { createPostgresStorage } from '../postgres/storage.js';
 import { createRedisEventBus } from '../redis/event-bus.js';
 import type { RedisPubSubClient } from '../redis/redis-client.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
+import { spawnWorker, type Worker } from '../../test-fixtures/spawn-worker.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const ITERATIONS = 200;
 const quiet = { warn: () => undefined, error: () => undefined };
 const ADMIN = { id: 'race', tenantId: 'race', role: 'admin' };
 
-interface Worker {
-  readonly pid: number;
-  call<T = unknown>(op: string, args: unknown): Promise<T>;
-  stop(): Promise<void>;
-}
-const fixture = new URL('../../test-fixtures/spawn-worker.ts', import.meta.url).href;
-const { spawnWorker } = (await import(/* @vite-ignore */ fixture)) as { spawnWorker: (env: Record<string, string>) => Promise<Worker> };
 
 describe.skipIf(!redis.available || !postgres.available)('revoke racing with verifications', () => {
   const schema = uniqueTestName('kgrace');

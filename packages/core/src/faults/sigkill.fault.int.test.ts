@@ -11,16 +11,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
+import { spawnWorker, type Worker } from '../../test-fixtures/spawn-worker.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
-
-interface Worker {
-  readonly pid: number;
-  call<T = unknown>(op: string, args: unknown): Promise<T>;
-  stop(): Promise<void>;
-}
-const fixture = new URL('../../test-fixtures/spawn-worker.ts', import.meta.url).href;
-const { spawnWorker } = (await import(/* @vite-ignore */ fixture)) as { spawnWorker: (env: Record<string, string>) => Promise<Worker> };
 
 /** The worker's usage flush interval (keygate-worker.ts). */
 const FLUSH_MS = 50;

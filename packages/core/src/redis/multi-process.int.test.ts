@@ -8,18 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStorage, type PostgresStorage } from '../postgres/storage.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import type { KeyRecord } from '../types.js';
+import { spawnWorker, type Worker } from '../../test-fixtures/spawn-worker.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const WORKERS = 3;
 
-/** A worker process (see test-fixtures/spawn-worker.ts, loaded at run time: it lives outside this package's tsc rootDir). */
-interface Worker {
-  readonly pid: number;
-  call<T = unknown>(op: string, args: unknown): Promise<T>;
-  stop(): Promise<void>;
-}
-const fixture = new URL('../../test-fixtures/spawn-worker.ts', import.meta.url).href;
-const { spawnWorker } = (await import(/* @vite-ignore */ fixture)) as { spawnWorker: (env: Record<string, string>) => Promise<Worker> };
 type Issued = { id: string; secret: string };
 
 describe.skipIf(!redis.available || !postgres.available)(`${WORKERS} keygate processes sharing PostgreSQL and Redis`, () => {
