@@ -13,6 +13,7 @@ import { createRedisCreditStore } from './redis/credit-store.js';
 import type { RedisCommandClient } from './redis/redis-client.js';
 import { requireService, uniqueTestName } from './testing/service-env.js';
 import type { CreditStore } from './types.js';
+import { dropPrefix } from '../test-fixtures/redis-prefix.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const WORKER = fileURLToPath(new URL('../test-fixtures/credit-worker.ts', import.meta.url));
@@ -56,9 +57,7 @@ describe.skipIf(!redis.available)('credits across processes on Redis', () => {
   const connected = client.connect();
   afterAll(async () => {
     await connected;
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
+    await dropPrefix(client, prefix);
     await client.close();
   });
 

@@ -15,6 +15,7 @@ import type { RedisCommandClient } from './redis/redis-client.js';
 import { createRedisStorage } from './redis/storage.js';
 import { requireService, uniqueTestName } from './testing/service-env.js';
 import type { CreditStore, KeygateStorage } from './types.js';
+import { dropPrefix } from '../test-fixtures/redis-prefix.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
@@ -72,9 +73,7 @@ describe.skipIf(!redis.available)('metering on Redis', () => {
   const prefix = `${uniqueTestName('kgmeter')}:`;
   afterAll(async () => {
     await connected;
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+    await dropPrefix(client, prefix);
     await client.close();
   });
   behaviours('Redis storage + credits', async () => {

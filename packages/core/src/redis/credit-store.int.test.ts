@@ -6,6 +6,7 @@ import { requireService, uniqueTestName } from '../testing/service-env.js';
 import type { CreditRefill } from '../types.js';
 import { CREDIT_REFILL_LUA, createRedisCreditStore } from './credit-store.js';
 import type { RedisCommandClient } from './redis-client.js';
+import { dropPrefix } from '../../test-fixtures/redis-prefix.js';
 
 const redis = await requireService('redis');
 
@@ -17,9 +18,7 @@ describe.skipIf(!redis.available)('Redis credit store (live Redis)', () => {
 
   afterAll(async () => {
     await connected;
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
+    await dropPrefix(client, prefix);
     await client.close();
   });
 

@@ -9,6 +9,7 @@ import { createPostgresStorage, type PostgresStorage } from '../postgres/storage
 import { requireService, uniqueTestName } from '../testing/service-env.js';
 import type { KeyRecord } from '../types.js';
 import { spawnWorker, type Worker } from '../../test-fixtures/spawn-worker.js';
+import { dropPrefix } from '../../test-fixtures/redis-prefix.js';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const WORKERS = 3;
@@ -39,9 +40,7 @@ describe.skipIf(!redis.available || !postgres.available)(`${WORKERS} keygate pro
     await pool?.end();
     const client = createClient({ url: redis.url });
     await client.connect();
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
+    await dropPrefix(client, prefix);
     await client.close();
   });
 

@@ -8,6 +8,7 @@ import { runMeterConformance } from '../testing/meter-suite.js';
 import { createRedisCreditStore } from './credit-store.js';
 import { bucketKey, createRedisRateLimiter } from './rate-limiter.js';
 import type { RedisCommandClient } from './redis-client.js';
+import { dropPrefix } from '../../test-fixtures/redis-prefix.js';
 
 const redis = await requireService('redis');
 
@@ -21,9 +22,7 @@ describe.skipIf(!redis.available)('createRedisRateLimiter (live Redis)', () => {
     await client.connect();
   });
   afterAll(async () => {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
+    await dropPrefix(client, prefix);
     await client.close();
   });
 

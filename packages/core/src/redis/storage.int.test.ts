@@ -9,14 +9,13 @@ import { requireService, uniqueTestName } from '../testing/service-env.js';
 import { runStorageConformance } from '../testing/store-suite.js';
 import type { RedisCommandClient } from './redis-client.js';
 import { createRedisStorage } from './storage.js';
+import { dropPrefix } from '../../test-fixtures/redis-prefix.js';
 
 const redis = await requireService('redis');
 
 /** Deletes every key under `prefix`, then closes the client. */
-async function dropPrefix(client: ReturnType<typeof createClient>, prefix: string): Promise<void> {
-  const keys: string[] = [];
-  for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
-  for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+async function dropAndClose(client: ReturnType<typeof createClient>, prefix: string): Promise<void> {
+  await dropPrefix(client, prefix);
   await client.close();
 }
 
@@ -26,7 +25,7 @@ describe.skipIf(!redis.available)('Redis storage (live Redis)', () => {
     client.on('error', () => undefined);
     await client.connect();
     const prefix = `${uniqueTestName('kgtest')}:`;
-    return { storage: createRedisStorage({ client: client as unknown as RedisCommandClient, prefix }), cleanup: () => dropPrefix(client, prefix) };
+    return { storage: createRedisStorage({ client: client as unknown as RedisCommandClient, prefix }), cleanup: () => dropAndClose(client, prefix) };
   });
 
   runStorageConformance('createKeyvStorage over @keyv/redis', async () => {
@@ -39,7 +38,7 @@ describe.skipIf(!redis.available)('Redis storage (live Redis)', () => {
       storage: createKeyvStorage({ store: adapter, namespace }),
       cleanup: async () => {
         await adapter.disconnect();
-        await dropPrefix(client, namespace);
+        await dropAndClose(client, namespace);
       },
     };
   });
@@ -67,7 +66,7 @@ describe.skipIf(!redis.available)('Redis storage (live Redis)', () => {
     } finally {
       await Promise.all(managers.map((m) => m.close()));
       await clients[1]!.close();
-      await dropPrefix(clients[0]!, prefix);
+      await dropAndClose(clients[0]!, prefix);
     }
   });
 });
