@@ -20,12 +20,14 @@ import { dropPrefix } from '../test-fixtures/redis-prefix.js';
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
 const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
 const quiet = { warn: () => undefined, error: () => undefined };
+/** Every limiter of this file writes under it, so each suite's cleanup finds the buckets. */
+const limiterPrefix = `${uniqueTestName('kgmeterrl')}:`;
 
 function behaviours(label: string, backend: () => Promise<{ storage: KeygateStorage; credits: CreditStore; client: RedisCommandClient }>) {
   // Each test makes its own limiter prefix, so both managers of a test share it.
   const pair = async () => {
     const { storage, credits, client } = await backend();
-    const rateLimiter = createRedisRateLimiter({ client, prefix: `${uniqueTestName('rl')}:`, logger: quiet });
+    const rateLimiter = createRedisRateLimiter({ client, prefix: `${limiterPrefix}${uniqueTestName('rl')}:`, logger: quiet });
     return [0, 1].map(() => new KeyManager({ storage, creditStore: credits, rateLimiter, logger: quiet, config: { hasher: 'sha256' } }));
   };
 
@@ -53,7 +55,7 @@ function behaviours(label: string, backend: () => Promise<{ storage: KeygateStor
 
   it(`${label}: sha256 keys are rehashed with argon2id, and argon2id keys when memoryCost grows`, async () => {
     const { storage, credits, client } = await backend();
-    const rateLimiter = createRedisRateLimiter({ client, prefix: `${uniqueTestName('rl')}:`, logger: quiet });
+    const rateLimiter = createRedisRateLimiter({ client, prefix: `${limiterPrefix}${uniqueTestName('rl')}:`, logger: quiet });
     const make = (config: ConstructorParameters<typeof KeyManager>[0] extends infer O ? O extends { config?: infer C } ? C : never : never) =>
       new KeyManager({ storage, creditStore: credits, rateLimiter, logger: quiet, config });
     const { key, secret } = await make({ hasher: 'sha256' }).create(admin, { name: 'old' });
@@ -74,6 +76,7 @@ describe.skipIf(!redis.available)('metering on Redis', () => {
   afterAll(async () => {
     await connected;
     await dropPrefix(client, prefix);
+    await dropPrefix(client, limiterPrefix);
     await client.close();
   });
   behaviours('Redis storage + credits', async () => {
@@ -93,6 +96,7 @@ describe.skipIf(!redis.available || !postgres.available)('metering on PostgreSQL
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
     await connected;
+    await dropPrefix(client, limiterPrefix);
     await client.close();
   });
   behaviours('PostgreSQL storage + credits', async () => {
