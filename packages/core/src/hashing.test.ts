@@ -1,6 +1,5 @@
 import { beforeAll, describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
-import { isKeygateError } from './errors.js';
 import { generateKey } from './key-format.js';
 import type { Hasher } from './types.js';
 import {
@@ -15,15 +14,7 @@ import {
 const PEPPER = 'pepper-0123456789abcdef';
 const OTHER_PEPPER = 'another-pepper-fedcba9876543210';
 
-function expectConfigError(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isKeygateError(caught, 'CONFIG_INVALID')).toBe(true);
-}
+const expectConfigError = (fn: () => unknown) => expect(fn).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'CONFIG_INVALID' }));
 
 /** Replaces the character at `index` with a different base62 character. */
 function mutateAt(key: string, index: number): string {

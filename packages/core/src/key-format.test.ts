@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { crc32 } from 'node:zlib';
-import { isKeygateError } from './errors.js';
 import {
   CHECKSUM_LENGTH,
   KEY_ID_LENGTH,
@@ -16,15 +15,7 @@ import {
   parseKey,
 } from './key-format.js';
 
-function expectConfigError(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isKeygateError(caught, 'CONFIG_INVALID')).toBe(true);
-}
+const expectConfigError = (fn: () => unknown) => expect(fn).toThrow(expect.objectContaining({ name: 'ConfigError', code: 'CONFIG_INVALID' }));
 
 describe('isValidPrefix', () => {
   it.each(['sk_live', 'sk_test', 'kg_staging', 'a', 'a1', 'x_1_2', 'a'.repeat(32)])('accepts %s', (p) => {
