@@ -2,21 +2,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { KeygateError, KeyNotFoundError, ValidationError } from './errors.js';
 import { KeyManager } from './manager.js';
-import type { Actor, KeyManagerOptions } from './manager-types.js';
 import { createMemoryStorage } from './stores/memory-storage.js';
 import { createMemoryEventBus } from './event-bus.js';
-
-const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
-const viewer: Actor = { id: 'u-viewer', tenantId: 'acme', role: 'viewer' };
-const otherAdmin: Actor = { id: 'u-evil', tenantId: 'globex', role: 'admin' };
-
-function setup(options: KeyManagerOptions = {}) {
-  let now = Date.UTC(2026, 0, 10, 12);
-  const clock = { now: () => now };
-  const storage = options.storage ?? createMemoryStorage();
-  const manager = new KeyManager({ clock, storage, logger: { warn: vi.fn(), error: vi.fn() }, ...options });
-  return { manager, storage, advance: (ms: number) => void (now += ms), now: () => now };
-}
+import { admin, otherAdmin, setupManager as setup, viewer } from './manager-test-setup.js';
 
 async function codes(manager: KeyManager, secret: string, n: number, options = {}) {
   const out: string[] = [];

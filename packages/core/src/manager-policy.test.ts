@@ -1,21 +1,11 @@
 /** The tenant key expiry policy: storage, RBAC, enforcement on create and update, audit. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ForbiddenError, ValidationError } from './errors.js';
-import { KeyManager } from './manager.js';
-import type { Actor } from './manager-types.js';
-import { createMemoryStorage } from './stores/memory-storage.js';
+import { admin, otherAdmin, setupManager, START as now, viewer } from './manager-test-setup.js';
 
-const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
-const viewer: Actor = { id: 'u-viewer', tenantId: 'acme', role: 'viewer' };
-const otherAdmin: Actor = { id: 'u-other', tenantId: 'globex', role: 'admin' };
+const setup = (config = {}) => setupManager({ config });
+
 const DAY = 86_400_000;
-
-function setup(config = {}) {
-  const now = Date.UTC(2026, 0, 10, 12);
-  const storage = createMemoryStorage();
-  const manager = new KeyManager({ clock: { now: () => now }, storage, config, logger: { warn: vi.fn(), error: vi.fn() } });
-  return { manager, storage, now };
-}
 
 async function issuesOf(call: Promise<unknown>) {
   const error = await call.then(
@@ -62,7 +52,7 @@ describe('tenant key policy', () => {
   });
 
   it('gives keys created without an expiry the maximum lifetime, and clamps the configured default into range', async () => {
-    const { manager, now } = setup({ keyExpirationTime: '365d' });
+    const { manager } = setup({ keyExpirationTime: '365d' });
     await manager.updatePolicy(admin, { maxLifetime: '90d' });
     const { key } = await manager.create(admin, { name: 'a' });
     expect(key.expiresAt).toBe(new Date(now + 90 * DAY).toISOString());
@@ -75,7 +65,7 @@ describe('tenant key policy', () => {
   });
 
   it('refuses expiries outside the range, and never-expiring keys, with a 422 naming the field and the range', async () => {
-    const { manager, now } = setup();
+    const { manager } = setup();
     await manager.updatePolicy(admin, { minLifetime: '1d', maxLifetime: '90d' });
     const tooLong = await issuesOf(manager.create(admin, { name: 'a', expiresAt: now + 91 * DAY }));
     expect(tooLong).toEqual([{ field: '/expiresAt', message: expect.stringContaining('between 1d and 90d') }]);
@@ -93,7 +83,7 @@ describe('tenant key policy', () => {
   });
 
   it('applies to updates of expiresAt, not to other updates or to rotation', async () => {
-    const { manager, now } = setup();
+    const { manager } = setup();
     const { key } = await manager.create(admin, { name: 'old' });
     await manager.updatePolicy(admin, { maxLifetime: '30d' });
     expect(await issuesOf(manager.update(admin, key.id, { expiresAt: null }))).toEqual([{ field: '/expiresAt', message: expect.any(String) }]);

@@ -1,21 +1,12 @@
 /** Verification tags: counted per (key, day, tag, value) and reported grouped by a tag. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ForbiddenError, KeyNotFoundError, ValidationError } from './errors.js';
-import { KeyManager } from './manager.js';
-import type { Actor } from './manager-types.js';
 import { createAuthenticator } from './http/authenticate.js';
-import { createMemoryStorage } from './stores/memory-storage.js';
+import { admin, otherAdmin, setupManager } from './manager-test-setup.js';
 
-const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
-const otherAdmin: Actor = { id: 'u-other', tenantId: 'globex', role: 'admin' };
+const setup = () => setupManager({ config: { hasher: 'sha256' } });
+
 const DAY = 86_400_000;
-
-function setup() {
-  let now = Date.UTC(2026, 0, 10, 12);
-  const logger = { warn: vi.fn(), error: vi.fn() };
-  const manager = new KeyManager({ clock: { now: () => now }, storage: createMemoryStorage(), logger, config: { hasher: 'sha256' } });
-  return { manager, logger, advance: (ms: number) => void (now += ms) };
-}
 
 describe('verification tags', () => {
   it('counts verifications per tag value and day; reports group by a tag, most requests first', async () => {

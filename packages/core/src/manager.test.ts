@@ -4,30 +4,10 @@ import { ConfigError, ForbiddenError, KeyNotFoundError, UnauthenticatedError, Va
 import { createMemoryEventBus } from './event-bus.js';
 import { checksum, parseKey } from './key-format.js';
 import { KeyManager } from './manager.js';
-import type { Actor, KeyManagerOptions, RotatedKeyDelivery } from './manager-types.js';
+import type { Actor, RotatedKeyDelivery } from './manager-types.js';
 import { createMemoryStorage } from './stores/memory-storage.js';
 import type { AuditEvent, KeygateStorage } from './types.js';
-
-const admin: Actor = { id: 'u-admin', tenantId: 'acme', role: 'admin' };
-const viewer: Actor = { id: 'u-viewer', tenantId: 'acme', role: 'viewer' };
-const otherAdmin: Actor = { id: 'u-evil', tenantId: 'globex', role: 'admin' };
-
-function setup(options: KeyManagerOptions = {}) {
-  let now = Date.UTC(2026, 0, 10, 12);
-  const clock = { now: () => now };
-  const storage = options.storage ?? createMemoryStorage();
-  const logger = { warn: vi.fn(), error: vi.fn() };
-  const manager = new KeyManager({ clock, storage, logger, ...options });
-  return {
-    manager,
-    storage,
-    logger,
-    advance: (ms: number) => {
-      now += ms;
-    },
-    now: () => now,
-  };
-}
+import { admin, otherAdmin, setupManager as setup, viewer } from './manager-test-setup.js';
 
 /** Same key id, a secret differing in one character, and a valid checksum: only the hash check can tell. */
 function wrongSecret(key: string): string {
