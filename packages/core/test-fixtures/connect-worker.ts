@@ -9,6 +9,7 @@
  * @module
  */
 import { connectKeygate } from '../src/stores/connect.js';
+import { serveOps, type WorkerOps } from './spawn-worker.js';
 
 const url = process.env.KG_URL;
 if (url === undefined) throw new Error('connect-worker: KG_URL is not set');
@@ -19,8 +20,7 @@ const conn = await connectKeygate({
   logger: { warn: () => undefined, error: () => undefined },
 });
 
-type Handler = (args: any) => Promise<unknown>;
-const ops: Record<string, Handler> = {
+const ops: WorkerOps = {
   /**
    * Verifies `calls` times with `concurrency` callers, taking the secrets in
    * turn. Returns how many were admitted per secret and how many ended with each code.
@@ -42,18 +42,4 @@ const ops: Record<string, Handler> = {
   },
 };
 
-process.on('message', (raw) => {
-  const { id, op, args } = raw as { id: number; op: string; args: unknown };
-  const handler = ops[op];
-  const run = handler ? handler(args) : Promise.reject(new Error(`unknown op ${op}`));
-  run.then(
-    (result) => process.send!({ id, ok: true, result }),
-    (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-  );
-});
-
-process.on('disconnect', () => {
-  void conn.close().finally(() => process.exit(0));
-});
-
-process.send!({ ready: true });
+serveOps(ops, () => conn.close());

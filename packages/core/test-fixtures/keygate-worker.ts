@@ -19,6 +19,7 @@ import { createRedisEventBus } from '../src/redis/event-bus.js';
 import { createRedisRateLimiter, type RateLimiterFailureMode } from '../src/redis/rate-limiter.js';
 import type { RedisPubSubClient } from '../src/redis/redis-client.js';
 import type { RateLimitPolicy } from '../src/types.js';
+import { serveOps, type WorkerOps } from './spawn-worker.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -57,8 +58,7 @@ await eventBus.subscribe(() => undefined);
 const admin = (tenantId: string) => ({ id: `worker-${process.pid}`, tenantId, role: 'admin' }) as never;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-type Handler = (args: any) => Promise<unknown>;
-const ops: Record<string, Handler> = {
+const ops: WorkerOps = {
   async create({ tenantId, count }: { tenantId: string; count: number }) {
     const issued = await Promise.all(Array.from({ length: count }, (_, i) => manager.create(admin(tenantId), { name: `k${i}`, rateLimit: null } as never)));
     return issued.map((k) => ({ id: k.key.id, secret: k.secret }));
@@ -127,24 +127,9 @@ const ops: Record<string, Handler> = {
   },
 };
 
-process.on('message', (raw) => {
-  const { id, op, args } = raw as { id: number; op: string; args: unknown };
-  const handler = ops[op];
-  const run = handler ? handler(args) : Promise.reject(new Error(`unknown op ${op}`));
-  run.then(
-    (result) => process.send!({ id, ok: true, result }),
-    (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-  );
+serveOps(ops, async () => {
+  await manager.close();
+  await eventBus.close();
+  await client.close().catch(() => undefined);
+  await pool.end().catch(() => undefined);
 });
-
-process.on('disconnect', () => {
-  void (async () => {
-    await manager.close();
-    await eventBus.close();
-    await client.close().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-    process.exit(0);
-  })();
-});
-
-process.send!({ ready: true });

@@ -1,7 +1,7 @@
 /**
  * Starts `keygate-worker.ts` (or another worker speaking its IPC protocol,
  * such as `connect-worker.ts`) as a separate OS process and gives the test a
- * typed request/response handle over IPC.
+ * typed request/response handle over IPC; `serveOps` is the workers' side.
  *
  * @module
  */
@@ -74,4 +74,28 @@ export function spawnWorker(env: Record<string, string>, worker: string = WORKER
       else waiter.reject(new Error(m.error));
     });
   });
+}
+
+/** What a worker answers: `op` name → handler of its `args` (each op declares their type). */
+export type WorkerOps = Record<string, (args: any) => Promise<unknown>>;
+
+/**
+ * The worker side of the protocol, run in the worker process: answers each
+ * `{ id, op, args }` with its op's result or error, runs `close` and exits
+ * when the parent disconnects, and tells the parent it is ready.
+ */
+export function serveOps(ops: WorkerOps, close: () => Promise<unknown>): void {
+  process.on('message', (raw) => {
+    const { id, op, args } = raw as { id: number; op: string; args: unknown };
+    const handler = ops[op];
+    const run = handler ? handler(args) : Promise.reject(new Error(`unknown op ${op}`));
+    run.then(
+      (result) => process.send!({ id, ok: true, result }),
+      (error: unknown) => process.send!({ id, ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    );
+  });
+  process.on('disconnect', () => {
+    void close().finally(() => process.exit(0));
+  });
+  process.send!({ ready: true });
 }
