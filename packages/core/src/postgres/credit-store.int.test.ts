@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lastRefillBoundary, nextRefillBoundary } from '../credit-refill.js';
 import { runCreditStoreConformance } from '../testing/credit-store-suite.js';
 import { requireService, uniqueTestName } from '../testing/service-env.js';
-import type { CreditRefill } from '../types.js';
 import { createPostgresCreditStore, refillBoundarySql } from './credit-store.js';
+import { expectRefillBoundariesMatch } from '../../test-fixtures/refill-boundaries.js';
 
 const postgres = await requireService('postgres');
 
@@ -42,20 +41,9 @@ describe.skipIf(!postgres.available)('PostgreSQL credit store (live PostgreSQL)'
   it('computes the same refill boundaries in SQL as in JavaScript', async () => {
     const b = refillBoundarySql('t.ts', '$2::text', '$3::int');
     const probe = `SELECT ${b.last} AS last, ${b.next} AS next FROM (SELECT to_timestamp($1::bigint / 1000.0) AT TIME ZONE 'UTC' AS ts) t`;
-    const refills: CreditRefill[] = [
-      { interval: 'daily', amount: 1 },
-      { interval: 'monthly', amount: 1 },
-      { interval: 'monthly', amount: 1, dayOfMonth: 15 },
-      { interval: 'monthly', amount: 1, dayOfMonth: 29 },
-      { interval: 'monthly', amount: 1, dayOfMonth: 31 },
-    ];
-    const times = ['1970-01-01T00:00:00Z', '2000-02-29T12:00:00Z', '2023-12-31T23:59:59.999Z', '2024-01-01T00:00:00Z', '2024-02-29T00:00:00Z', '2024-03-15T00:00:00Z'].map(Date.parse);
-    for (let i = 0; i < 100; i++) times.push(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 20 * 365 * 86_400_000));
-    for (const refill of refills) {
-      for (const now of times) {
-        const { rows } = await pool.query(probe, [now, refill.interval, refill.dayOfMonth ?? 1]);
-        expect([now, Number(rows[0].last), Number(rows[0].next)]).toEqual([now, lastRefillBoundary(refill, now), nextRefillBoundary(refill, now)]);
-      }
-    }
+    await expectRefillBoundariesMatch(async (now, refill) => {
+      const { rows } = await pool.query(probe, [now, refill.interval, refill.dayOfMonth ?? 1]);
+      return [Number(rows[0].last), Number(rows[0].next)];
+    });
   });
 });
