@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { nodePackage } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
-  format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default nodePackage({ entry: { index: 'src/index.ts', cli: 'src/cli.ts' }, dts: { entry: { index: 'src/index.ts' } } });
