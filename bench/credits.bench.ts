@@ -11,7 +11,7 @@
  * @module
  */
 import { createRedisCreditStore, createRedisRateLimiter, createRedisStorage, KeyManager, type RedisPubSubClient } from '@keygate/core';
-import { machineLine, requireBuiltCore, writeResultSection } from './machine.js';
+import { machineLine, median, requireBuiltCore, writeResultSection } from './machine.js';
 import { drive, percentile, requireFromCore } from './rate-limit.bench.js';
 
 const redisUrl = process.env.KEYGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -86,7 +86,6 @@ async function main(): Promise<void> {
       aloneRounds[i]!.push(percentile(one.latencies, 50));
     }
   }
-  const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   const results: Array<{ name: string; rate: number; p50: number; p99: number; alone: number; cpu: number; script: number }> = [];
   for (let i = 0; i < scenarios.length; i++) {
     const acc = runs[i]!;

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { machineLine, writeResultSection } from './machine.js';
+import { machineLine, median, writeResultSection } from './machine.js';
 
 const CONNECTIONS = 50;
 const DURATION_S = 3;
@@ -105,15 +105,14 @@ async function drive(): Promise<void> {
       samples[name].push(out);
     }
   }
-  const medianOf = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const median = (list: Run[]): Run => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
+  const medianRun = (list: Run[]): Run => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
   const runs = {
-    expressBare: median(samples.expressBare),
-    expressNoop: median(samples.expressNoop),
-    expressKey: median(samples.expressKey),
-    koaBare: median(samples.koaBare),
-    koaNoop: median(samples.koaNoop),
-    koaKey: median(samples.koaKey),
+    expressBare: medianRun(samples.expressBare),
+    expressNoop: medianRun(samples.expressNoop),
+    expressKey: medianRun(samples.expressKey),
+    koaBare: medianRun(samples.koaBare),
+    koaNoop: medianRun(samples.koaNoop),
+    koaKey: medianRun(samples.koaKey),
   };
   const allRounds = (Object.keys(samples) as (keyof Ports)[])
     .map((name) => `| ${labels[name]} | ${samples[name].map((r) => Math.round(r.rps).toLocaleString('en')).join(' · ')} |`)
@@ -121,7 +120,7 @@ async function drive(): Promise<void> {
   child.kill();
 
   const ratio = (a: Run, b: Run) => `${((b.rps / a.rps) * 100).toFixed(1)} %`;
-  const medianCpu = (list: Run[]) => medianOf(list.map((r) => r.cpuPerRequest));
+  const medianCpu = (list: Run[]) => median(list.map((r) => r.cpuPerRequest));
   const cpu = {
     expressBare: medianCpu(samples.expressBare),
     expressNoop: medianCpu(samples.expressNoop),
@@ -132,7 +131,7 @@ async function drive(): Promise<void> {
   };
   // Each figure is a median over rounds of a ratio (or difference) within one round: the runs of a round are
   // seconds apart, so the drift of a shared machine between rounds cancels out.
-  const perRound = (f: (round: number) => number) => medianOf(samples.koaBare.map((_, i) => f(i)));
+  const perRound = (f: (round: number) => number) => median(samples.koaBare.map((_, i) => f(i)));
   const keptBy = (bare: keyof Ports, noop: keyof Ports, key: keyof Ports) => ({
     rps: perRound((i) => samples[key][i]!.rps / samples[bare][i]!.rps),
     cpu: perRound((i) => samples[bare][i]!.cpuPerRequest / samples[key][i]!.cpuPerRequest),

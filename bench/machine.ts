@@ -7,6 +7,11 @@ export function machineLine(): string {
   return `${new Date().toISOString().slice(0, 10)} · Node ${process.version} · ${cpus().length} × ${cpu} · ${Math.round(totalmem() / 2 ** 30)} GiB`;
 }
 
+/** The middle value (the upper one of an even count): what every bench reports of its rounds. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
 const RESULTS = new URL('./results.md', import.meta.url);
 
 /**

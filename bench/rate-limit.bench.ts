@@ -24,7 +24,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createRedisRateLimiter, type RedisCommandClient } from '@keygate/core';
-import { machineLine, requireBuiltCore, writeResultSection } from './machine.js';
+import { machineLine, median, requireBuiltCore, writeResultSection } from './machine.js';
 
 // Bench-only clients are dev dependencies of @keygate/core; load them from there.
 export const requireFromCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
@@ -59,7 +59,7 @@ interface CommandClient {
 }
 
 /** Top-level command calls by name, from INFO commandstats (script-internal calls are counted there too, so callers pick names). */
-export async function commandStats(client: CommandClient): Promise<Map<string, number>> {
+async function commandStats(client: CommandClient): Promise<Map<string, number>> {
   const info = String(await client.sendCommand(['INFO', 'commandstats']));
   const stats = new Map<string, number>();
   for (const line of info.split('\n')) {
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < contenders.length; i++) {
       const { rates: perRound, count, commands, nodeCpu, redisCpu: serverCpu } = runs[i]!;
       const latencies = Float64Array.from(runs[i]!.latencies).sort();
-      const rate = [...perRound].sort((x, y) => x - y)[Math.floor(ROUNDS / 2)]!;
+      const rate = median(perRound);
       rates.push(rate);
       // Top-level calls a caller sends: script calls plus anything not run from inside a script.
       const topLevel = (commands.get('evalsha') ?? 0) + (commands.get('eval') ?? 0) + (commands.get('multi') ?? 0) + (commands.get('exec') ?? 0);
